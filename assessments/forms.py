@@ -1,0 +1,69 @@
+"""Turn a posted attempt form into answers keyed by question position. Tampered fields raise InvalidAnswer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from assessments.grading import InvalidAnswer
+from assessments.models import Response
+
+FIELD = re.compile(r"^q(\d+)(?:-([a-z]\d+))?$")
+
+
+def answers_from_post(*, responses: list[Response], post: QueryDict) -> dict[int, Any]:
+    """Read the answer fields ``q<pos>`` and ``q<pos>-<id>`` of the served questions.
+
+    Only questions whose fields were posted are returned, so autosave can send one question at a time.
+    """
+    by_position = {r.position: r for r in responses}
+    parts: dict[int, dict[str, str]] = {}
+    for name in post:
+        if not name.startswith("q"):
+            continue
+        match = FIELD.match(name)
+        if not match or int(match.group(1)) not in by_position:
+            raise InvalidAnswer(_("The form contains an answer for a question that is not in this attempt."))
+        position, sub = int(match.group(1)), match.group(2)
+        if sub:
+            parts.setdefault(position, {})[sub] = post.get(name, "")
+        else:
+            parts.setdefault(position, {})
+    answers: dict[int, Any] = {}
+    for position, subs in parts.items():
+        response = by_position[position]
+        kind = response.question_version.data["type"]
+        name = f"q{position}"
+        if kind == "multiple":
+            answers[position] = [v for v in post.getlist(name) if v]
+        elif kind in ("single", "truefalse"):
+            answers[position] = post.get(name) or None
+        elif kind in ("short", "numeric"):
+            value = post.get(name, "")
+            answers[position] = value if value.strip() else None
+        elif kind == "ordering":
+            answers[position] = _ordering(subs, response)
+        elif kind == "matching":
+            chosen = {k: v for k, v in subs.items() if v}
+            answers[position] = chosen or None
+    return answers
+
+
+def _ordering(ranks: dict[str, str], response: Response) -> list[str] | None:
+    filled = {item: value for item, value in ranks.items() if value}
+    if not filled:
+        return None
+    try:
+        numbers = {item: int(value) for item, value in filled.items()}
+    except ValueError:
+        raise InvalidAnswer(_("Positions must be whole numbers.")) from None
+    if len(filled) != len(response.item_order) or sorted(numbers.values()) != list(
+        range(1, len(response.item_order) + 1)
+    ):
+        raise InvalidAnswer(
+            _("Give every item its own position, from 1 to %(n)d.") % {"n": len(response.item_order)}
+        )
+    return sorted(numbers, key=numbers.__getitem__)

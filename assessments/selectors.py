@@ -1,0 +1,78 @@
+"""Reads on the testing side, always scoped to the requesting user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404
+
+from accounts.models import User
+from assessments.models import Attempt, Quiz, Response
+from courses.authoring.serialize import public_question
+from courses.models import Module
+
+
+def quiz_get(*, module: Module, key: str) -> Quiz:
+    try:
+        return Quiz.objects.select_related("version").get(version=module.current_version, key=key)
+    except Quiz.DoesNotExist:
+        raise Http404("no such quiz") from None
+
+
+def module_quizzes(*, module: Module) -> list[Quiz]:
+    return list(Quiz.objects.filter(version=module.current_version))
+
+
+def attempt_get(*, user: User, attempt_id: int) -> Attempt:
+    """The user's own attempt; anybody else's id is a 404, exactly like a missing one."""
+    try:
+        return Attempt.objects.select_related("quiz__version__module").get(pk=attempt_id, user=user)
+    except Attempt.DoesNotExist:
+        raise Http404("no such attempt") from None
+
+
+def quiz_attempts(*, user: User, quiz: Quiz) -> list[Attempt]:
+    return list(Attempt.objects.filter(user=user, module_id=quiz.version.module_id, quiz__key=quiz.key))
+
+
+@dataclass
+class ServedQuestion:
+    response: Response
+    position: int
+    question: dict[str, Any]  # public for open attempts; the full data once graded
+    answer: Any
+
+
+def attempt_questions(*, attempt: Attempt) -> list[ServedQuestion]:
+    """The attempt's questions in served order. Open attempts get the public form, with no answer key."""
+    responses = list(attempt.responses.select_related("question_version"))
+    served = []
+    for r in responses:
+        data = r.question_version.data
+        if attempt.is_finished:
+            question = {**data, "choices": _ordered(data.get("choices", []), r.choice_order)}
+        else:
+            question = public_question(
+                data,
+                choice_order=r.choice_order or None,
+                item_order=r.item_order if data["type"] == "ordering" else None,
+                right_order=r.item_order if data["type"] == "matching" else None,
+            )
+            _mark_selected(question, r.answer)
+        served.append(ServedQuestion(r, r.position, question, r.answer))
+    return served
+
+
+def _ordered(items: list[dict], order: list[str]) -> list[dict]:
+    by_id = {i["id"]: i for i in items}
+    return [by_id[i] for i in order if i in by_id] or items
+
+
+def _mark_selected(question: dict[str, Any], answer: Any) -> None:
+    """Carry a saved ordering or matching answer into the served items, so a reload shows it."""
+    if question["type"] == "ordering" and isinstance(answer, list):
+        ranks = {item_id: i for i, item_id in enumerate(answer, start=1)}
+        question["items"] = [{**item, "rank": ranks.get(item["id"])} for item in question["items"]]
+    elif question["type"] == "matching" and isinstance(answer, dict):
+        question["lefts"] = [{**left, "selected": answer.get(left["id"])} for left in question["lefts"]]

@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments import selectors, services
+from assessments.forms import answers_from_post
+from assessments.grading import InvalidAnswer
+from courses import selectors as course_selectors
+
+
+@login_required
+def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    module = course_selectors.module_get(slug=slug)
+    quiz = selectors.quiz_get(module=module, key=key)
+    if request.method == "POST":
+        try:
+            attempt = services.attempt_start(user=request.user, quiz=quiz)
+        except services.AttemptError as exc:
+            messages.error(request, str(exc))
+            return redirect("quiz_detail", slug=slug, key=key)
+        return redirect("attempt_detail", attempt_id=attempt.pk)
+    ctx = {
+        "module": module,
+        "quiz": quiz,
+        "attempts": selectors.quiz_attempts(user=request.user, quiz=quiz),
+        "pool_size": quiz.pool.count(),
+    }
+    return render(request, "assessments/quiz_detail.html", ctx)
+
+
+def _attempt_page(request: HttpRequest, attempt, *, error: str = "", status: int = 200) -> HttpResponse:
+    ctx = {
+        "attempt": attempt,
+        "module": attempt.quiz.version.module,
+        "quiz": attempt.quiz,
+        "questions": selectors.attempt_questions(attempt=attempt),
+        "error": error,
+    }
+    return render(request, "assessments/attempt_detail.html", ctx, status=status)
+
+
+@login_required
+@require_GET
+def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
+    return _attempt_page(request, attempt)
+
+
+@login_required
+@require_POST
+def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
+    try:
+        answers = answers_from_post(
+            responses=list(attempt.responses.select_related("question_version")), post=request.POST
+        )
+        attempt = services.attempt_submit(user=request.user, attempt_id=attempt.pk, answers=answers)
+    except (InvalidAnswer, services.AttemptError) as exc:
+        return _attempt_page(request, attempt, error=str(exc), status=400)
+    return redirect("attempt_detail", attempt_id=attempt.pk)
+
+
+@login_required
+@require_POST
+def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
+    try:
+        answers = answers_from_post(
+            responses=list(attempt.responses.select_related("question_version")), post=request.POST
+        )
+        changed = services.attempt_save(user=request.user, attempt_id=attempt.pk, answers=answers)
+    except (InvalidAnswer, services.AttemptError) as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+    return JsonResponse({"ok": True, "changed": changed})
+
+
+@login_required
+@require_GET
+def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """The htmx poll: returns the grading notice until graded, then the full result."""
+    attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
+    ctx = {
+        "attempt": attempt,
+        "questions": selectors.attempt_questions(attempt=attempt) if attempt.is_finished else [],
+    }
+    return render(request, "assessments/_attempt_result.html", ctx)

@@ -1,0 +1,246 @@
+"""Plain spec objects produced by the content parser.
+
+The parser turns Markdown source into these objects (Markdown text, not HTML), the validator checks them,
+and the importer renders and stores them. No ORM, no settings: they are data.
+Every spec carries the source file and line it came from, so messages read ``file:line: message``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+SKILL_AREAS = (
+    "fundamentals",
+    "management",
+    "growth",
+    "data-analysis",
+    "content",
+    "culture",
+    "crisis",
+    "learning",
+)
+LEVELS = ("junior", "intermediate", "senior", "manager")
+QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numeric", "ordering", "matching")
+DRILL_KINDS = ("scenario", "data", "written")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A validation problem, printed as ``path:line: level: text``."""
+
+    path: str
+    line: int
+    text: str
+    level: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level}: {self.text}"
+
+
+@dataclass
+class Choice:
+    id: str  # "c1", "c2", ... by source order within the question
+    text: str  # Markdown
+    correct: bool
+    feedback: str = ""  # Markdown
+    line: int = 0
+
+
+@dataclass
+class OrderingItem:
+    id: str  # "i1", "i2", ... in the correct order
+    text: str
+    line: int = 0
+
+
+@dataclass
+class MatchingPair:
+    id: str  # "p1", ... ; the right-hand side of pair pN has the id "rN"
+    left: str
+    right: str
+    line: int = 0
+
+
+@dataclass
+class NumericAnswer:
+    value: Decimal | None = None
+    tolerance: Decimal = Decimal(0)
+    min: Decimal | None = None  # range form [[a..b]]
+    max: Decimal | None = None
+
+
+@dataclass
+class Question:
+    id: str
+    type: str  # one of QUESTION_TYPES
+    stem: str  # Markdown; for short/numeric the [[...]] blank is replaced by "[[]]"
+    points: Decimal = Decimal(1)
+    scoring: str = "all"  # "all" | "partial"
+    tags: list[str] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)  # single, multiple, truefalse
+    accepted: list[str] = field(default_factory=list)  # short
+    numeric: NumericAnswer | None = None  # numeric
+    items: list[OrderingItem] = field(default_factory=list)  # ordering, correct order
+    pairs: list[MatchingPair] = field(default_factory=list)  # matching
+    hint: str = ""
+    explanation: str = ""
+    correct_feedback: str = ""
+    wrong_feedback: str = ""
+    expr: str = ""  # data drills: expression computing the expected value
+    unit: str = ""
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class Quiz:
+    id: str
+    title: str = ""
+    draw: int = 0  # 0 = all questions
+    shuffle_questions: bool = False
+    shuffle_choices: bool = False
+    time_limit_minutes: int = 0
+    attempts_allowed: int = 0  # 0 = unlimited
+    wait_minutes: int = 0
+    counts: str = "highest"  # "highest" | "latest"
+    show_answers: str = "after_grading"  # after_grading | after_passing | after_last_attempt | never
+    questions: list[Question] = field(default_factory=list)
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class ScenarioChoice:
+    label: str
+    target: str
+    points: Decimal = Decimal(0)
+    feedback: str = ""
+    line: int = 0
+
+
+@dataclass
+class ScenarioStep:
+    id: str
+    text: str  # Markdown situation
+    is_ending: bool = False
+    outcome: str = ""  # endings: good | neutral | bad
+    time_limit_seconds: int = 0
+    choices: list[ScenarioChoice] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class Criterion:
+    id: str
+    description: str
+    points: Decimal = Decimal(1)
+    concepts: list[list[str]] = field(default_factory=list)  # each concept: its synonyms
+    required: list[str] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class Drill:
+    id: str
+    kind: str  # one of DRILL_KINDS
+    title: str = ""
+    intro: str = ""  # Markdown
+    # scenario
+    start: str = ""
+    steps: list[ScenarioStep] = field(default_factory=list)
+    # data
+    generator: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    questions: list[Question] = field(default_factory=list)
+    # written
+    min_chars: int = 0
+    max_chars: int = 0
+    review: str = "auto"  # auto | always
+    criteria: list[Criterion] = field(default_factory=list)
+    # any other header keys, kept for the drill kinds to interpret
+    options: dict[str, str] = field(default_factory=dict)
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class Lesson:
+    id: str
+    title: str
+    body: str  # Markdown, without the heading line
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class Module:
+    slug: str
+    title: str
+    skill_area: str
+    level: str
+    title_en: str = ""
+    summary: str = ""
+    summary_en: str = ""
+    estimated_minutes: int = 0
+    pass_mark: int = 70
+    prerequisites: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    intro: str = ""  # Markdown before the first lesson
+    lessons: list[Lesson] = field(default_factory=list)
+    quizzes: list[Quiz] = field(default_factory=list)
+    drills: list[Drill] = field(default_factory=list)
+    path: str = ""
+    line: int = 1
+    source_hash: str = ""  # sha256 of the concatenated source files
+    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for messages
+
+
+@dataclass
+class CourseModule:
+    slug: str
+    required: bool = True
+    due_days: int = 0
+    line: int = 0
+
+
+@dataclass
+class Certification:
+    modules: list[str] = field(default_factory=list)
+    drills: list[str] = field(default_factory=list)  # "module-slug/drill-id"
+    pass_mark: int = 0
+    validity_months: int = 0
+    line: int = 0
+
+
+@dataclass
+class Course:
+    slug: str
+    title: str
+    level: str
+    title_en: str = ""
+    summary: str = ""
+    summary_en: str = ""
+    description: str = ""  # Markdown body
+    modules: list[CourseModule] = field(default_factory=list)
+    certification: Certification | None = None
+    path: str = ""
+    line: int = 1
+    source_hash: str = ""
+    key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for messages
+
+
+@dataclass
+class ContentTree:
+    modules: list[Module] = field(default_factory=list)
+    courses: list[Course] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Message]:
+        return [m for m in self.messages if m.level == "error"]
+
+    @property
+    def warnings(self) -> list[Message]:
+        return [m for m in self.messages if m.level == "warning"]

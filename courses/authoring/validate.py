@@ -1,0 +1,336 @@
+"""What the parsed values mean: allowed words, ranges, answer keys that work, references that resolve.
+
+The parser reports syntax; this module reports sense. Every message points at the file and line a trainer
+must edit. Warnings (a missing explanation, a choice without feedback) do not stop an import; errors do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from courses.authoring.specs import (
+    DRILL_KINDS,
+    LEVELS,
+    QUESTION_TYPES,
+    SKILL_AREAS,
+    ContentTree,
+    Course,
+    Drill,
+    Message,
+    Module,
+    Question,
+    Quiz,
+)
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+COUNTS = ("highest", "latest")
+SHOW_ANSWERS = ("after_grading", "after_passing", "after_last_attempt", "never")
+OUTCOMES = ("good", "neutral", "bad")
+REVIEW = ("auto", "always")
+
+
+class _Check:
+    def __init__(self, tree: ContentTree) -> None:
+        self.tree = tree
+
+    def error(self, path: str, line: int, text: str) -> None:
+        self.tree.messages.append(Message(path, line, text))
+
+    def warn(self, path: str, line: int, text: str) -> None:
+        self.tree.messages.append(Message(path, line, text, "warning"))
+
+
+def validate_tree(tree: ContentTree) -> None:
+    check = _Check(tree)
+    slugs = Counter(m.slug for m in tree.modules)
+    for module in tree.modules:
+        _module(check, module, slugs)
+    _prerequisite_cycles(check, tree.modules)
+    modules = {m.slug: m for m in tree.modules}
+    course_slugs = Counter(c.slug for c in tree.courses)
+    for course in tree.courses:
+        _course(check, course, modules, course_slugs)
+
+
+def _key_line(spec: Module | Course, key: str) -> int:
+    return spec.key_lines.get(key, spec.line)
+
+
+def _module(check: _Check, m: Module, slugs: Counter) -> None:
+    path = m.path
+    if not m.slug:
+        check.error(path, m.line, "the front matter needs a 'slug' (lowercase letters, digits and '-')")
+    elif not SLUG_RE.match(m.slug):
+        check.error(
+            path, _key_line(m, "slug"), f"slug '{m.slug}' may only use lowercase letters, digits and '-'"
+        )
+    elif slugs[m.slug] > 1:
+        check.error(path, _key_line(m, "slug"), f"slug '{m.slug}' is used by more than one module")
+    if not m.title:
+        check.error(path, m.line, "the front matter needs a 'title'")
+    if m.skill_area not in SKILL_AREAS:
+        check.error(
+            path,
+            _key_line(m, "skill_area"),
+            f"skill_area '{m.skill_area}' must be one of {', '.join(SKILL_AREAS)}",
+        )
+    if m.level not in LEVELS:
+        check.error(path, _key_line(m, "level"), f"level '{m.level}' must be one of {', '.join(LEVELS)}")
+    if not 0 <= m.pass_mark <= 100:
+        check.error(
+            path, _key_line(m, "pass_mark"), f"pass_mark must be between 0 and 100, not {m.pass_mark}"
+        )
+    if m.estimated_minutes < 0:
+        check.error(path, _key_line(m, "estimated_minutes"), "estimated_minutes cannot be negative")
+    if m.slug in m.prerequisites:
+        check.error(path, _key_line(m, "prerequisites"), "a module cannot be its own prerequisite")
+    for pre in m.prerequisites:
+        if pre not in slugs:
+            check.error(
+                path, _key_line(m, "prerequisites"), f"prerequisite '{pre}' is not a module in content/"
+            )
+    if not m.lessons:
+        check.warn(path, m.line, "the module has no lessons (a lesson starts with a heading `# Title {#id}`)")
+    for kind, items in (("lesson", m.lessons), ("quiz", m.quizzes), ("drill", m.drills)):
+        seen: dict[str, int] = {}
+        for item in items:
+            line = item.line
+            if item.id in seen:
+                check.error(
+                    item.path or path,
+                    line,
+                    f"{kind} id '{item.id}' is used twice (first on line {seen[item.id]})",
+                )
+            seen.setdefault(item.id, line)
+    question_ids: dict[str, tuple[str, int]] = {}
+    for quiz in m.quizzes:
+        _quiz(check, quiz)
+        for q in quiz.questions:
+            _unique_question(check, q, question_ids)
+    for drill in m.drills:
+        _drill(check, drill)
+        for q in drill.questions:
+            _unique_question(check, q, question_ids)
+
+
+def _unique_question(check: _Check, q: Question, seen: dict[str, tuple[str, int]]) -> None:
+    if q.id in seen:
+        where = seen[q.id]
+        check.error(
+            q.path, q.line, f"question id '{q.id}' is already used in this module ({where[0]}:{where[1]})"
+        )
+    else:
+        seen[q.id] = (q.path, q.line)
+
+
+def _quiz(check: _Check, quiz: Quiz) -> None:
+    if not quiz.questions:
+        check.error(quiz.path, quiz.line, f"quiz '{quiz.id}' has no questions")
+    if quiz.draw < 0 or quiz.draw > len(quiz.questions):
+        check.error(
+            quiz.path,
+            quiz.line,
+            f"draw: {quiz.draw} but quiz '{quiz.id}' has only {len(quiz.questions)} questions",
+        )
+    for name, value in (
+        ("time_limit", quiz.time_limit_minutes),
+        ("attempts", quiz.attempts_allowed),
+        ("wait_minutes", quiz.wait_minutes),
+    ):
+        if value < 0:
+            check.error(quiz.path, quiz.line, f"{name} cannot be negative")
+    if quiz.counts not in COUNTS:
+        check.error(quiz.path, quiz.line, f"counts must be highest or latest, not '{quiz.counts}'")
+    if quiz.show_answers not in SHOW_ANSWERS:
+        check.error(
+            quiz.path,
+            quiz.line,
+            f"show_answers must be one of {', '.join(SHOW_ANSWERS)}, not '{quiz.show_answers}'",
+        )
+    for q in quiz.questions:
+        _question(check, q, in_drill=False)
+
+
+def _question(check: _Check, q: Question, *, in_drill: bool) -> None:
+    path, line = q.path, q.line
+    if q.type not in QUESTION_TYPES:
+        check.error(
+            path, line, f"question '{q.id}': type '{q.type}' must be one of {', '.join(QUESTION_TYPES)}"
+        )
+        return
+    if not q.stem.strip():
+        check.error(path, line, f"question '{q.id}' has no question text")
+    if q.points <= 0:
+        check.error(path, line, f"question '{q.id}': points must be more than 0")
+    if q.scoring not in ("all", "partial"):
+        check.error(path, line, f"question '{q.id}': scoring must be all or partial")
+    correct = sum(c.correct for c in q.choices)
+    if q.type in ("single", "truefalse", "multiple") and len(q.choices) < 2:
+        check.error(path, line, f"question '{q.id}' needs at least two choices `- [ ]`")
+    elif q.type in ("single", "truefalse") and correct != 1:
+        check.error(path, line, f"{q.type} question '{q.id}' needs exactly one `- [x]` choice, not {correct}")
+    elif q.type == "truefalse" and len(q.choices) != 2:
+        check.error(path, line, f"truefalse question '{q.id}' needs exactly two choices")
+    elif q.type == "multiple" and correct < 1:
+        check.error(path, line, f"multiple question '{q.id}' needs at least one `- [x]` choice")
+    texts = Counter(c.text.strip() for c in q.choices)
+    for text, n in texts.items():
+        if n > 1:
+            check.error(path, line, f"question '{q.id}' lists the choice '{text}' twice")
+    if q.type == "short" and not q.accepted:
+        check.error(path, line, f"short question '{q.id}' needs accepted answers in `[[…]]`")
+    if q.type == "numeric" and not (in_drill and q.expr):
+        n = q.numeric
+        if n is None or (n.value is None and n.min is None and n.max is None):
+            check.error(
+                path,
+                line,
+                f"numeric question '{q.id}' needs an answer: `[[42]]`, `[[42 ± 0.5]]` or `[[40..45]]`",
+            )
+        elif n.min is not None and n.max is not None and n.min > n.max:
+            check.error(path, line, f"numeric question '{q.id}': the range starts above its end")
+        elif n.tolerance < 0:
+            check.error(path, line, f"numeric question '{q.id}': tolerance cannot be negative")
+    if q.type == "ordering" and len(q.items) < 2:
+        check.error(path, line, f"ordering question '{q.id}' needs at least two items `1. …`")
+    if q.type == "matching" and len(q.pairs) < 2:
+        check.error(path, line, f"matching question '{q.id}' needs at least two pairs `- left -> right`")
+    if not in_drill:
+        if not q.explanation.strip():
+            check.warn(path, line, f"question '{q.id}' has no explanation: recruits learn most from it")
+        for c in q.choices:
+            if not c.feedback.strip():
+                check.warn(
+                    path, c.line or line, f"question '{q.id}': choice '{c.text[:30]}' has no feedback `> …`"
+                )
+
+
+def _drill(check: _Check, d: Drill) -> None:
+    path, line = d.path, d.line
+    if d.kind not in DRILL_KINDS:
+        check.error(path, line, f"drill '{d.id}': kind '{d.kind}' must be one of {', '.join(DRILL_KINDS)}")
+        return
+    if not d.title:
+        check.warn(path, line, f"drill '{d.id}' has no title")
+    if d.kind == "scenario":
+        steps = {s.id: s for s in d.steps}
+        if not any(not s.is_ending for s in d.steps) or not any(s.is_ending for s in d.steps):
+            check.error(
+                path, line, f"scenario drill '{d.id}' needs at least one `::: step` and one `::: ending`"
+            )
+        if d.start and d.start not in steps:
+            check.error(path, line, f"drill '{d.id}': start step '{d.start}' does not exist")
+        for s in d.steps:
+            if s.is_ending:
+                if s.outcome not in OUTCOMES:
+                    check.error(path, s.line, f"ending '{s.id}': outcome must be good, neutral or bad")
+                if s.choices:
+                    check.error(path, s.line, f"ending '{s.id}' cannot offer choices")
+                continue
+            if not s.choices:
+                check.error(path, s.line, f"step '{s.id}' offers no choices `- [label](#next-step)`")
+            for c in s.choices:
+                if c.target not in steps:
+                    check.error(
+                        path, c.line, f"choice '{c.label}' leads to '#{c.target}', which is not a step"
+                    )
+        _unreachable(check, d, steps)
+    elif d.kind == "data":
+        if not d.questions:
+            check.error(path, line, f"data drill '{d.id}' needs at least one `::: question`")
+        for q in d.questions:
+            _question(check, q, in_drill=True)
+    elif d.kind == "written":
+        if not d.criteria:
+            check.error(path, line, f"written drill '{d.id}' needs at least one `::: criterion`")
+        if d.review not in REVIEW:
+            check.error(path, line, f"drill '{d.id}': review must be auto or always")
+        if d.max_chars and d.min_chars > d.max_chars:
+            check.error(path, line, f"drill '{d.id}': min_chars is above max_chars")
+        for c in d.criteria:
+            if c.points <= 0:
+                check.error(path, c.line, f"criterion '{c.id}': points must be more than 0")
+            if not (c.concepts or c.required):
+                check.error(path, c.line, f"criterion '{c.id}' needs concepts: or required: to grade against")
+
+
+def _unreachable(check: _Check, d: Drill, steps: dict) -> None:
+    if not d.start or d.start not in steps:
+        return
+    seen, todo = set(), [d.start]
+    while todo:
+        sid = todo.pop()
+        if sid in seen or sid not in steps:
+            continue
+        seen.add(sid)
+        todo.extend(c.target for c in steps[sid].choices)
+    for s in d.steps:
+        if s.id not in seen:
+            check.warn(d.path, s.line, f"step '{s.id}' cannot be reached from the start step")
+    if not any(steps[s].is_ending for s in seen):
+        check.error(d.path, d.line, f"drill '{d.id}': no ending can be reached from the start step")
+
+
+def _prerequisite_cycles(check: _Check, modules: list[Module]) -> None:
+    graph = {m.slug: list(m.prerequisites) for m in modules}
+    state: dict[str, int] = {}
+
+    def visit(slug: str, trail: list[str]) -> None:
+        state[slug] = 1
+        for nxt in graph.get(slug, []):
+            if state.get(nxt) == 1:
+                cycle = " → ".join([*trail[trail.index(nxt) :], nxt]) if nxt in trail else nxt
+                module = next(m for m in modules if m.slug == slug)
+                check.error(
+                    module.path, _key_line(module, "prerequisites"), f"prerequisites form a cycle: {cycle}"
+                )
+            elif nxt in graph and state.get(nxt) is None:
+                visit(nxt, [*trail, nxt])
+        state[slug] = 2
+
+    for m in modules:
+        if state.get(m.slug) is None:
+            visit(m.slug, [m.slug])
+
+
+def _course(check: _Check, c: Course, modules: dict[str, Module], slugs: Counter) -> None:
+    path = c.path
+    if not c.slug or not SLUG_RE.match(c.slug):
+        check.error(
+            path, _key_line(c, "slug"), "the course needs a 'slug' of lowercase letters, digits and '-'"
+        )
+    elif slugs[c.slug] > 1:
+        check.error(path, _key_line(c, "slug"), f"course slug '{c.slug}' is used twice")
+    if not c.title:
+        check.error(path, c.line, "the course needs a 'title'")
+    if c.level not in LEVELS:
+        check.error(path, _key_line(c, "level"), f"level '{c.level}' must be one of {', '.join(LEVELS)}")
+    if not c.modules:
+        check.error(path, _key_line(c, "modules"), "the course lists no modules")
+    listed = Counter(cm.slug for cm in c.modules)
+    for cm in c.modules:
+        if cm.slug not in modules:
+            check.error(path, cm.line or c.line, f"module '{cm.slug}' is not in content/modules")
+        if listed[cm.slug] > 1:
+            check.error(path, cm.line or c.line, f"module '{cm.slug}' is listed twice")
+        if cm.due_days < 0:
+            check.error(path, cm.line or c.line, "due_days cannot be negative")
+    cert = c.certification
+    if cert is None:
+        return
+    line = cert.line or c.line
+    for slug in cert.modules:
+        if slug not in listed:
+            check.error(path, line, f"certification module '{slug}' is not one of the course's modules")
+    for ref in cert.drills:
+        slug, _, drill_id = ref.partition("/")
+        module = modules.get(slug)
+        if module is None or not any(d.id == drill_id for d in module.drills):
+            check.error(
+                path, line, f"certification drill '{ref}' does not exist (write module-slug/drill-id)"
+            )
+    if not 0 <= cert.pass_mark <= 100:
+        check.error(path, line, "certification pass_mark must be between 0 and 100")
+    if cert.validity_months < 0:
+        check.error(path, line, "validity_months cannot be negative")

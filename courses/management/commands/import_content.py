@@ -1,0 +1,49 @@
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.authoring.loader import load_tree
+from courses.services import ContentError, content_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import content: all or nothing, unchanged modules write nothing, changed ones become new versions."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="module folders, module files or course files")
+        parser.add_argument("--root", default=str(settings.CONTENT_ROOT), help="the content folder")
+
+    def handle(self, *args, paths: list[str], root: str, **options):
+        tree = load_tree(Path(root), [Path(p) for p in paths] or None)
+        for message in tree.warnings:
+            self.stderr.write(str(message))
+        total = len(tree.modules)
+        done = 0
+        tty = sys.stderr.isatty()
+
+        def progress(slug: str) -> None:
+            nonlocal done
+            done += 1
+            if tty:
+                bar = "#" * (30 * done // max(total, 1))
+                sys.stderr.write(f"\r[{bar:<30}] {done}/{total} {slug:<30}")
+                sys.stderr.flush()
+
+        try:
+            report = content_import(tree=tree, on_progress=progress)
+        except ContentError as exc:
+            for message in exc.messages:
+                self.stderr.write(str(message))
+            raise CommandError(f"{len(exc.messages)} errors: nothing was imported") from None
+        if tty:
+            sys.stderr.write("\n")
+        for line in report.published:
+            self.stdout.write(f"published {line}")
+        self.stdout.write(
+            f"{len(report.published)} published, {len(report.unchanged)} unchanged, "
+            f"{len(report.courses_changed)} courses updated, {report.retired_questions} questions retired"
+        )

@@ -1,0 +1,32 @@
+"""A quiz submitted through the web view is graded by a separate celery worker process over real Redis."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Attempt, AttemptStatus
+from tests.conftest import wait_for
+from tests.integration.test_quiz_flow import correct_answers, start_attempt
+
+pytestmark = [pytest.mark.services, pytest.mark.worker]
+
+
+def test_submitted_quiz_is_graded_by_the_worker_process(celery_worker_process, client, recruit, imported):
+    client.force_login(recruit)
+    attempt = start_attempt(client, imported)
+    response = client.post(reverse("attempt_submit", args=[attempt.pk]), correct_answers(attempt))
+    assert response.status_code == 302
+    # Not graded in this process: the row is still "submitted" right after the request returns.
+    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.SUBMITTED
+
+    graded = wait_for(
+        lambda: Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.GRADED).first(), timeout=60
+    )
+    assert graded.percent == 100
+    log = celery_worker_process.log.read_text()
+    assert "assessments.tasks.grade_attempt[" in log
+    assert "succeeded" in log
+    page = client.get(reverse("attempt_status", args=[attempt.pk])).content.decode()
+    assert "100.00%" in page
+    assert "hx-trigger" not in page

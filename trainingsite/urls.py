@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from trainingsite import views
+
+urlpatterns = [
+    path("", include("courses.urls")),
+    path("", include("assessments.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "trainingsite.views.page_not_found"
+handler500 = "trainingsite.views.server_error"
