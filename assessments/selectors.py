@@ -51,7 +51,9 @@ def attempt_questions(*, attempt: Attempt) -> list[ServedQuestion]:
     for r in responses:
         data = r.question_version.data
         if attempt.is_finished:
-            question = {**data, "choices": _ordered(data.get("choices", []), r.choice_order)}
+            picked = set(r.answer) if isinstance(r.answer, list) else {r.answer}
+            choices = _ordered(data.get("choices", []), r.choice_order)
+            question = {**data, "choices": [{**c, "selected": c["id"] in picked} for c in choices]}
         else:
             question = public_question(
                 data,

@@ -132,6 +132,14 @@ class WorkerProcess:
         self.logfile.close()
 
 
+def _reset_producer_pool(app) -> None:
+    """Drop pooled broker connections so the next send connects to the (new) broker_url."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_process(require_postgres, redis_url, transactional_db, tmp_path) -> Iterator[WorkerProcess]:
     """Start a real worker for one test; the test process sends tasks through Redis, not in-process."""
@@ -143,7 +151,7 @@ def celery_worker_process(require_postgres, redis_url, transactional_db, tmp_pat
     old = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_url
-    app.pool.force_close_all()
+    _reset_producer_pool(app)
     worker = WorkerProcess(redis_url, database_url_for_test_db(), tmp_path / "worker.log")
     worker.start()
     try:
@@ -151,7 +159,7 @@ def celery_worker_process(require_postgres, redis_url, transactional_db, tmp_pat
     finally:
         worker.stop()
         app.conf.task_always_eager, app.conf.broker_url = old
-        app.pool.force_close_all()
+        _reset_producer_pool(app)
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.1):
