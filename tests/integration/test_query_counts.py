@@ -1,0 +1,92 @@
+"""Every page runs a fixed number of queries: pinned here, and the same with eight more modules and history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.authoring.loader import load_tree
+from courses.services import content_import, lesson_mark_read
+from tests.integration.test_quiz_flow import correct_answers, start_attempt
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REAL_CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+# page name -> queries, the session and user lookups (2) included. A change here must be a deliberate one.
+PINNED = {
+    "catalogue": 4,
+    "module": 7,
+    "lesson": 6,
+    "quiz": 6,
+    "attempt_open": 4,
+    "attempt_graded": 4,
+    "status": 4,
+    "progress": 4,
+    "health": 1,
+}
+
+
+def page_urls(client, module) -> dict[str, str]:
+    lesson_key = module.current_version.lessons.order_by("position").first().key
+    open_attempt = start_attempt(client, module)
+    client.post(reverse("attempt_submit", args=[open_attempt.pk]), correct_answers(open_attempt))
+    graded = open_attempt
+    second = start_attempt(client, module)
+    return {
+        "catalogue": reverse("catalogue"),
+        "module": reverse("module_detail", args=[module.slug]),
+        "lesson": reverse("lesson_detail", args=[module.slug, lesson_key]),
+        "quiz": reverse("quiz_detail", args=[module.slug, "basics-quiz"]),
+        "attempt_open": reverse("attempt_detail", args=[second.pk]),
+        "attempt_graded": reverse("attempt_detail", args=[graded.pk]),
+        "status": reverse("attempt_status", args=[graded.pk]),
+        "progress": reverse("progress"),
+        "health": reverse("health"),
+    }
+
+
+def measure(client, urls: dict[str, str]) -> dict[str, int]:
+    counts = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+def test_page_query_counts_are_pinned(recruit_client, recruit, imported):
+    urls = page_urls(recruit_client, imported)
+    assert measure(recruit_client, urls) == PINNED
+
+
+def test_page_query_counts_do_not_grow_with_data(recruit_client, recruit, imported):
+    urls = page_urls(recruit_client, imported)
+    before = measure(recruit_client, urls)
+    tree = load_tree(REAL_CONTENT)
+    assert not tree.errors
+    content_import(tree=tree)
+    for module in tree.modules:
+        from courses.models import Module
+
+        m = Module.objects.get(slug=module.slug)
+        for lesson in m.current_version.lessons.all()[:2]:
+            lesson_mark_read(user=recruit, module=m, lesson_key=lesson.key)
+    for _ in range(2):
+        attempt = start_attempt(recruit_client, imported)
+        recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), correct_answers(attempt))
+    after = measure(recruit_client, urls)
+    assert after == before
+
+
+ANONYMOUS_PINNED = {"account_login": 0, "account_signup": 0, "account_reset_password": 0, "health": 1}
+
+
+def test_account_pages_query_counts_are_pinned(client):
+    urls = {name: reverse(name) for name in ANONYMOUS_PINNED}
+    assert measure(client, urls) == ANONYMOUS_PINNED
