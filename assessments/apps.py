@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        # Celery's autodiscovery imports only ``tasks``; the regrade task lives in its own module.
+        from assessments import regrade_tasks  # noqa: F401

@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from assessments.grading import InvalidAnswer
+from assessments.masking import ITEM, RIGHT, unmask
 from assessments.models import Response
 
 FIELD = re.compile(r"^q(\d+)(?:-([a-z]\d+))?$")
@@ -45,9 +46,10 @@ def answers_from_post(*, responses: list[Response], post: QueryDict) -> dict[int
             value = post.get(name, "")
             answers[position] = value if value.strip() else None
         elif kind == "ordering":
-            answers[position] = _ordering(subs, response)
+            ranks = {unmask(ITEM, response.item_order, k): v for k, v in subs.items()}
+            answers[position] = _ordering(ranks, response)
         elif kind == "matching":
-            chosen = {k: v for k, v in subs.items() if v}
+            chosen = {k: unmask(RIGHT, response.item_order, v) for k, v in subs.items() if v}
             answers[position] = chosen or None
     return answers
 

@@ -1,7 +1,9 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Module, ModuleVersion
@@ -149,6 +151,13 @@ class Response(models.Model):
     correct = models.BooleanField(null=True, blank=True)
     feedback_html = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # Set by a regrade: the version whose (corrected) key graded this answer; null means the served one.
+    graded_with = models.ForeignKey(
+        QuestionVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Set by a trainer's override; shown to the recruit with the score. The audit rows are ScoreChange.
+    override_reason = models.TextField(blank=True)
+    overridden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "position"]
@@ -159,3 +168,98 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.attempt_id} #{self.position}"
+
+
+STALLED_AFTER = timedelta(minutes=1)
+
+
+class RegradeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class RegradeJob(models.Model):
+    """A trainer's request to regrade every graded answer to a question with its corrected key."""
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="regrade_jobs")
+    to_version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
+    # Null: every older version whose answer options the corrected version keeps.
+    from_version = models.ForeignKey(
+        QuestionVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=RegradeStatus.choices, default=RegradeStatus.PENDING, db_index=True
+    )
+    total = models.PositiveIntegerField(default=0, help_text="Attempts to regrade.")
+    done = models.PositiveIntegerField(default=0, help_text="Attempts regraded so far.")
+    changed = models.PositiveIntegerField(default=0, help_text="Answers whose score changed.")
+    # The job works through attempts in id order; this is how far it got (a re-delivery resumes here).
+    last_attempt_id = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One job at a time per question: two would race over the same attempts.
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=models.Q(status__in=["pending", "running"]),
+                name="regradejob_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"regrade {self.question} ({self.status} {self.done}/{self.total})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RegradeStatus.PENDING, RegradeStatus.RUNNING)
+
+    def is_stalled(self, now=None) -> bool:
+        """Active but not moved for a minute: its message was probably lost (the broker was down)."""
+        now = now or timezone.now()
+        return self.is_active and self.updated_at is not None and now - self.updated_at > STALLED_AFTER
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == RegradeStatus.DONE else 0
+        return min(100, round(100 * self.done / self.total))
+
+
+class ScoreChangeKind(models.TextChoices):
+    REGRADE = "regrade", _("Regrade")
+    OVERRIDE = "override", _("Override")
+
+
+class ScoreChange(models.Model):
+    """Audit row: one answer's score changed by a regrade or a trainer's override, who, when and why."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="score_changes")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="score_changes")
+    kind = models.CharField(max_length=16, choices=ScoreChangeKind.choices)
+    old_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=8, decimal_places=2)
+    reason = models.TextField()
+    job = models.ForeignKey(
+        RegradeJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="score_changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.response_id}: {self.old_score} → {self.new_score}"

@@ -8,6 +8,8 @@ from typing import Any
 from django.http import Http404
 
 from accounts.models import User
+from assessments.grading.translate import answer_translate, order_translate
+from assessments.masking import mask_question
 from assessments.models import Attempt, Quiz, Response
 from courses.authoring.serialize import public_question
 from courses.models import Module
@@ -46,13 +48,22 @@ class ServedQuestion:
 
 def attempt_questions(*, attempt: Attempt) -> list[ServedQuestion]:
     """The attempt's questions in served order. Open attempts get the public form, with no answer key."""
-    responses = list(attempt.responses.select_related("question_version"))
+    responses = list(attempt.responses.select_related("question_version", "graded_with"))
     served = []
     for r in responses:
         data = r.question_version.data
         if attempt.is_finished:
-            picked = set(r.answer) if isinstance(r.answer, list) else {r.answer}
-            choices = _ordered(data.get("choices", []), r.choice_order)
+            answer, choice_order = r.answer, r.choice_order
+            if r.graded_with_id and r.graded_with_id != r.question_version_id:
+                # Regraded with a corrected key: review against that key, in the order that was served.
+                answer = answer_translate(data, r.graded_with.data, r.answer)
+                choice_order = order_translate(data, r.graded_with.data, r.choice_order, field="choices")
+                data = r.graded_with.data
+            # Only choice answers (an id or a list of ids) mark choices; ordering and matching answers do not.
+            picked = (
+                set(answer) if isinstance(answer, list) else {answer} if isinstance(answer, str) else set()
+            )
+            choices = _ordered(data.get("choices", []), choice_order)
             question = {**data, "choices": [{**c, "selected": c["id"] in picked} for c in choices]}
         else:
             question = public_question(
@@ -62,6 +73,7 @@ def attempt_questions(*, attempt: Attempt) -> list[ServedQuestion]:
                 right_order=r.item_order if data["type"] == "matching" else None,
             )
             _mark_selected(question, r.answer)
+            question = mask_question(question, r.item_order)
         served.append(ServedQuestion(r, r.position, question, r.answer))
     return served
 

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import User
 from assessments.grading import InvalidAnswer, check_answer, grade_question
-from assessments.models import Attempt, AttemptStatus, Quiz, Response
+from assessments.grading.translate import Incompatible, answer_translate
+from assessments.models import (
+    Attempt,
+    AttemptStatus,
+    Question,
+    QuestionVersion,
+    Quiz,
+    RegradeJob,
+    RegradeStatus,
+    Response,
+    ScoreChange,
+    ScoreChangeKind,
+)
+from assessments.rules import start_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +53,9 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt:
             return open_attempt
-        allowed = quiz.attempts_allowed
-        if allowed and len(attempts) >= allowed:
-            raise AttemptError(_("You have used all %(n)d attempts for this quiz.") % {"n": allowed})
-        wait = int(quiz.settings.get("wait_minutes") or 0)
-        last = max((a.submitted_at for a in attempts if a.submitted_at), default=None)
-        if wait and last and timezone.now() < last + timedelta(minutes=wait):
-            raise AttemptError(_("Please wait %(n)d minutes between attempts.") % {"n": wait})
+        refusal = start_refusal(quiz=quiz, attempts=attempts, now=timezone.now())
+        if refusal:
+            raise AttemptError(refusal)
 
         seed = random.SystemRandom().randrange(2**62)
         rng = random.Random(seed)  # noqa: S311 - reproducible draws, not secrets
@@ -151,13 +163,37 @@ def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> A
     return attempt
 
 
-def attempt_grade(*, attempt_id: int) -> Attempt:
-    """Grade a submitted attempt with the pure graders. Anything not ``submitted`` is left alone."""
+def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
+    """Grade a submitted attempt with the pure graders. Anything not ``submitted`` is left alone.
+
+    Two deliveries of the same task race for the row lock; the second finds the attempt graded and does
+    nothing, so there is one score and one progress update. ``max_tries`` parks an attempt whose grading
+    keeps being cut off (the worker killed mid-way each time) as an error instead of looping for ever.
+    """
+    import os
+
+    from django.db.models import F
+
     from courses.services import progress_update
 
+    # Counted in its own commit, before the lock: a start that never finishes still counts. Waits for a
+    # concurrent grader's commit, then matches nothing because the attempt is no longer submitted.
+    Attempt.objects.filter(pk=attempt_id, status=AttemptStatus.SUBMITTED).update(
+        grading_tries=F("grading_tries") + 1
+    )
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().select_related("quiz__version").get(pk=attempt_id)
         if attempt.status != AttemptStatus.SUBMITTED:
+            logger.info("attempt %s is %s: nothing to grade", attempt_id, attempt.status)
+            return attempt
+        if max_tries is not None and attempt.grading_tries > max_tries:
+            attempt.status = AttemptStatus.ERROR
+            attempt.error = (
+                f"grading started {attempt.grading_tries} times without finishing "
+                "(worker killed, out of memory or past the hard time limit)"
+            )
+            attempt.save(update_fields=["status", "error"])
+            logger.error("attempt %s: %s", attempt_id, attempt.error)
             return attempt
         responses = list(attempt.responses.select_related("question_version"))
         total = Decimal(0)
@@ -183,17 +219,47 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
             update_fields=["score", "max_score", "percent", "passed", "status", "graded_at", "error"]
         )
         progress_update(user_id=attempt.user_id, module_id=attempt.module_id)
+        if os.environ.get("GRADING_TEST_DELAY_S"):
+            # Fault tests only (tests/faults/): hold the lock with nothing committed, so a test can kill
+            # the worker mid-grading or deliver a duplicate that must wait. Never set in production.
+            time.sleep(float(os.environ["GRADING_TEST_DELAY_S"]))
+    logger.info("attempt %s graded: %s/%s", attempt_id, attempt.score, attempt.max_score)
     return attempt
 
 
-def attempt_mark_error(*, attempt_id: int, reason: str) -> None:
-    """Park an attempt the graders cannot handle, with the reason, so the worker carries on."""
+def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:
+    """Park an attempt the graders cannot handle, with the reason, so the worker carries on.
+
+    Only a ``submitted`` attempt changes; returns whether this call marked it.
+    """
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
-        if attempt.status == AttemptStatus.SUBMITTED:
-            attempt.status = AttemptStatus.ERROR
-            attempt.error = reason[:2000]
-            attempt.save(update_fields=["status", "error"])
+        if attempt.status != AttemptStatus.SUBMITTED:
+            return False
+        attempt.status = AttemptStatus.ERROR
+        attempt.error = reason[:2000]
+        attempt.save(update_fields=["status", "error"])
+    logger.error("attempt %s marked error: %s", attempt_id, reason[:200])
+    return True
+
+
+def attempt_retry(*, attempt_id: int) -> bool:
+    """Send an attempt whose grading failed back to the graders; returns False unless it was in error.
+
+    The attempt becomes ``submitted`` again (so the sweeper covers a lost message too) with its tries reset.
+    """
+    from assessments.tasks import grade_attempt
+
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.status != AttemptStatus.ERROR:
+            return False
+        attempt.status = AttemptStatus.SUBMITTED
+        attempt.error = ""
+        attempt.grading_tries = 0
+        attempt.save(update_fields=["status", "error", "grading_tries"])
+        transaction.on_commit(lambda: grade_attempt.delay(attempt_id))
+    return True
 
 
 def attempts_expire(*, now=None) -> list[int]:
@@ -203,6 +269,7 @@ def attempts_expire(*, now=None) -> list[int]:
     now = now or timezone.now()
     expired = []
     with transaction.atomic():
+        # skip_locked: an attempt being submitted by its recruit right now is theirs to finish.
         for attempt in Attempt.objects.select_for_update(skip_locked=True).filter(
             status=AttemptStatus.IN_PROGRESS, deadline__lt=now
         ):
@@ -215,11 +282,267 @@ def attempts_expire(*, now=None) -> list[int]:
     return expired
 
 
-def attempts_sweep(*, stale_after: timedelta) -> list[int]:
-    """Ids of attempts left ``submitted`` longer than ``stale_after``: their message may have been lost."""
+def attempts_sweep(*, stale_after: timedelta, limit: int = 5000) -> list[int]:
+    """Ids of attempts left ``submitted`` longer than ``stale_after``, oldest first: their message may have
+    been lost (Redis restarted without persistence, a send that failed, a worker killed)."""
     cutoff = timezone.now() - stale_after
     return list(
-        Attempt.objects.filter(status=AttemptStatus.SUBMITTED, submitted_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+        Attempt.objects.filter(status=AttemptStatus.SUBMITTED, submitted_at__lt=cutoff)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+# Regrades and overrides -------------------------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+REASON_MAX = 1000
+REGRADE_BATCH = 50
+
+
+class ScoreChangeError(Exception):
+    """A regrade or override the rules refuse; the message is shown to the trainer."""
+
+
+def _reason_clean(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ScoreChangeError(_("Give a reason: the recruit sees it next to the changed score."))
+    if len(reason) > REASON_MAX:
+        raise ScoreChangeError(_("Keep the reason under %(n)d characters.") % {"n": REASON_MAX})
+    return reason
+
+
+def _attempt_totals_refresh(*, attempt: Attempt) -> bool:
+    """Recompute a graded attempt's score, percent and pass from its answers; True when the result changed."""
+    rows = list(attempt.responses.values_list("score", "max_score"))
+    total = sum((score or Decimal(0) for score, _max in rows), Decimal(0))
+    maximum = sum((m for _score, m in rows), Decimal(0))
+    percent = (100 * total / maximum).quantize(CENT) if maximum else Decimal(0)
+    passed = percent >= attempt.quiz.version.pass_mark
+    before = (attempt.score, attempt.max_score, attempt.percent, attempt.passed)
+    attempt.score, attempt.max_score, attempt.percent, attempt.passed = total, maximum, percent, passed
+    attempt.save(update_fields=["score", "max_score", "percent", "passed"])
+    return before != (total, maximum, percent, passed)
+
+
+def response_override(*, response: Response, score: Decimal, reason: str, acting_user: User) -> Response:
+    """A trainer sets one answer's score, with a reason the recruit sees; audited, totals redone."""
+    from courses.services import progress_update
+
+    if not policy.is_trainer(acting_user):
+        raise PermissionDenied
+    reason = _reason_clean(reason)
+    if not isinstance(score, Decimal) or not score.is_finite() or score != score.quantize(CENT):
+        raise ScoreChangeError(_("Give the score as a number with at most two decimals."))
+    with transaction.atomic():
+        # Lock the attempt: a regrade or another override of the same attempt waits for this one.
+        attempt = (
+            Attempt.objects.select_for_update().select_related("quiz__version").get(pk=response.attempt_id)
+        )
+        if attempt.status != AttemptStatus.GRADED:
+            raise ScoreChangeError(_("Only the answers of a graded attempt can be given another score."))
+        response = Response.objects.get(pk=response.pk)
+        if not Decimal(0) <= score <= response.max_score:
+            raise ScoreChangeError(
+                _("The score must be between 0 and %(max)s points.") % {"max": response.max_score}
+            )
+        ScoreChange.objects.create(
+            response=response,
+            attempt=attempt,
+            kind=ScoreChangeKind.OVERRIDE,
+            old_score=response.score,
+            new_score=score,
+            reason=reason,
+            changed_by=acting_user,
+        )
+        response.score = score
+        response.correct = score == response.max_score
+        response.override_reason = reason
+        response.overridden_at = timezone.now()
+        response.save(update_fields=["score", "correct", "override_reason", "overridden_at"])
+        if _attempt_totals_refresh(attempt=attempt):
+            progress_update(user_id=attempt.user_id, module_id=attempt.module_id)
+    return response
+
+
+def regrade_job_start(
+    *,
+    question: Question,
+    reason: str,
+    acting_user: User,
+    from_version: QuestionVersion | None = None,
+) -> RegradeJob:
+    """Queue a regrade of ``question``'s graded answers with its current key; returns a running one as is."""
+    from assessments.trainer_selectors import regrade_plan
+
+    if not policy.is_trainer(acting_user):
+        raise PermissionDenied
+    reason = _reason_clean(reason)
+    with transaction.atomic():
+        # Lock the question: two trainers pressing "regrade" at once start one job. Read its module afresh:
+        # the key to regrade with is the one in the module's current version.
+        question = (
+            Question.objects.select_for_update(of=("self",)).select_related("module").get(pk=question.pk)
+        )
+        plan = regrade_plan(question=question, from_version=from_version)
+        if plan.active_job:
+            return plan.active_job
+        if plan.to_version is None:
+            raise ScoreChangeError(
+                _("This question is not in its module's current version, so there is no key to regrade with.")
+            )
+        if not plan.attempts:
+            raise ScoreChangeError(_("No graded answer needs regrading with the current key."))
+        job = RegradeJob.objects.create(
+            question=question,
+            to_version=plan.to_version,
+            from_version=from_version,
+            reason=reason,
+            total=plan.attempts,
+            created_by=acting_user,
+        )
+        transaction.on_commit(lambda: _regrade_send(job_id=job.pk))
+    return job
+
+
+def _regrade_send(*, job_id: int) -> None:
+    """Queue the job; with the broker down the job stays pending and the trainer can resume it later."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from assessments.regrade_tasks import regrade_question
+
+    try:
+        regrade_question.delay(job_id)
+    except BrokerUnavailable as exc:
+        logger.warning("regrade job %s not queued (%s); it can be resumed from its page", job_id, exc)
+
+
+def regrade_job_resume(*, job: RegradeJob, acting_user: User) -> bool:
+    """Queue a job that stopped moving (its message was lost) again; a job that is done is left alone.
+
+    Running it twice is harmless: each attempt is regraded once, under the job's lock.
+    """
+    if not policy.is_trainer(acting_user):
+        raise PermissionDenied
+    job = RegradeJob.objects.get(pk=job.pk)
+    if not job.is_active:
+        return False
+    transaction.on_commit(lambda: _regrade_send(job_id=job.pk))
+    return True
+
+
+def _attempt_regrade(*, job_id: int, attempt_id: int, from_version_ids: list[int]) -> None:
+    """Regrade one attempt's answers for a job, audit each changed score and advance the job, atomically."""
+    from assessments.trainer_selectors import responses_to_regrade
+    from courses.services import progress_update
+
+    with transaction.atomic():
+        job = RegradeJob.objects.select_for_update().select_related("to_version").get(pk=job_id)
+        if not job.is_active or attempt_id <= job.last_attempt_id:
+            return  # a duplicate delivery got here first
+        attempt = Attempt.objects.select_for_update().select_related("quiz__version").get(pk=attempt_id)
+        key = job.to_version
+        responses = []
+        if attempt.status == AttemptStatus.GRADED:
+            responses = list(
+                responses_to_regrade(to_version=key, from_version_ids=from_version_ids)
+                .filter(attempt=attempt)
+                .select_related("question_version")
+            )
+        changes = []
+        for response in responses:
+            try:
+                answer = answer_translate(response.question_version.data, key.data, response.answer)
+            except Incompatible:
+                logger.warning("regrade %s: answer %s has no counterpart in the key", job.pk, response.pk)
+                continue
+            result = grade_question(key.data, answer)
+            if result.score != response.score:
+                changes.append(
+                    ScoreChange(
+                        response=response,
+                        attempt=attempt,
+                        kind=ScoreChangeKind.REGRADE,
+                        old_score=response.score,
+                        new_score=result.score,
+                        reason=job.reason,
+                        job=job,
+                        changed_by=job.created_by,
+                    )
+                )
+            response.score = result.score
+            response.max_score = result.max_score
+            response.correct = result.correct
+            response.feedback_html = result.feedback
+            response.details = result.details
+            response.graded_with = key
+        Response.objects.bulk_update(
+            responses, ["score", "max_score", "correct", "feedback_html", "details", "graded_with"]
+        )
+        ScoreChange.objects.bulk_create(changes)
+        if responses and _attempt_totals_refresh(attempt=attempt):
+            progress_update(user_id=attempt.user_id, module_id=attempt.module_id)
+        job.done += 1
+        job.changed += len(changes)
+        job.total = max(job.total, job.done)
+        job.last_attempt_id = attempt_id
+        job.save(update_fields=["done", "changed", "total", "last_attempt_id", "updated_at"])
+
+
+def regrade_job_run(*, job_id: int, time_budget: float = 20.0) -> bool:
+    """Work through a regrade job, one transaction per attempt, for about ``time_budget`` seconds.
+
+    Returns True when attempts remain (the caller queues the job again). Safe to run twice at once.
+    """
+    from assessments.grading.translate import compatibility_problem
+    from assessments.trainer_selectors import responses_to_regrade
+
+    started = time.monotonic()
+    with transaction.atomic():
+        job = RegradeJob.objects.select_for_update().select_related("to_version").get(pk=job_id)
+        if not job.is_active:
+            return False
+        if job.status == RegradeStatus.PENDING:
+            job.status = RegradeStatus.RUNNING
+            job.save(update_fields=["status", "updated_at"])
+    versions = QuestionVersion.objects.filter(question_id=job.question_id).exclude(pk=job.to_version_id)
+    if job.from_version_id:
+        versions = versions.filter(pk=job.from_version_id)
+    from_version_ids = [v.pk for v in versions if not compatibility_problem(v.data, job.to_version.data)]
+    while True:
+        job.refresh_from_db(fields=["last_attempt_id", "status"])
+        if not job.is_active:
+            return False
+        batch = list(
+            responses_to_regrade(to_version=job.to_version, from_version_ids=from_version_ids)
+            .filter(attempt_id__gt=job.last_attempt_id)
+            .order_by("attempt_id")
+            .values_list("attempt_id", flat=True)
+            .distinct()[:REGRADE_BATCH]
+        )
+        if not batch:
+            break
+        for attempt_id in batch:
+            _attempt_regrade(job_id=job.pk, attempt_id=attempt_id, from_version_ids=from_version_ids)
+        if time.monotonic() - started > time_budget:
+            return True
+    with transaction.atomic():
+        job = RegradeJob.objects.select_for_update().get(pk=job_id)
+        if job.is_active:
+            job.status = RegradeStatus.DONE
+            job.total = job.done  # answers overridden or regraded by hand meanwhile are not left "to do"
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "total", "finished_at", "updated_at"])
+    return False
+
+
+def regrade_job_fail(*, job_id: int, reason: str) -> None:
+    """Stop a job the worker cannot finish; the attempts it regraded stay regraded, each one whole."""
+    with transaction.atomic():
+        job = RegradeJob.objects.select_for_update().get(pk=job_id)
+        if job.is_active:
+            job.status = RegradeStatus.FAILED
+            job.error = reason[:2000]
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at", "updated_at"])

@@ -1,33 +1,55 @@
-"""Celery tasks: thin, take ids, call one service. Safe to deliver twice."""
+"""Celery tasks: thin, take ids, call one service. Safe to deliver twice.
+
+Retries only on transient database errors (connection lost, lock or statement timeout, deadlock), with
+exponential backoff and a cap; anything else a grader raises parks that one attempt as ``error``.
+"""
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from assessments import services
+from trainingsite.celery import sweep_mark
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError)
 
 
+class Doorbell(Task):
+    """A task whose message only rings the bell: the row it names is already committed as ``submitted``.
+
+    When Redis cannot take the message, sending logs and returns instead of failing the request that
+    committed the row; the sweeper sends it again once Redis is back.
+    """
+
+    def apply_async(self, args=None, kwargs=None, *rest, **options):
+        try:
+            return super().apply_async(args, kwargs, *rest, **options)
+        except BrokerUnavailable as exc:
+            logger.warning("%s%s not sent (%s); the sweeper will send it again", self.name, args or "", exc)
+            return None
+
+
 @shared_task(
     bind=True,
+    base=Doorbell,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=TRANSIENT,
     retry_backoff=2,
-    retry_backoff_max=60,
+    retry_backoff_max=settings.GRADING_RETRY_BACKOFF_MAX,
     retry_jitter=True,
-    max_retries=8,
+    max_retries=settings.GRADING_MAX_RETRIES,
 )
 def grade_attempt(self, attempt_id: int) -> None:
     """Grade one submitted attempt; a duplicate delivery finds it graded and does nothing."""
     try:
-        services.attempt_grade(attempt_id=attempt_id)
+        services.attempt_grade(attempt_id=attempt_id, max_tries=settings.GRADING_MAX_TRIES)
     except TRANSIENT:
         raise
     except SoftTimeLimitExceeded:
@@ -43,8 +65,11 @@ def sweep_attempts() -> int:
 
     The database, not Redis, decides what is graded.
     """
-    services.attempts_expire()
+    expired = services.attempts_expire()
     ids = services.attempts_sweep(stale_after=settings.GRADING_STALE_AFTER)
     for attempt_id in ids:
         grade_attempt.delay(attempt_id)
+    sweep_mark()
+    if ids or expired:
+        logger.info("sweep: %d attempts past their deadline submitted, %d re-queued", len(expired), len(ids))
     return len(ids)

@@ -2,9 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import selectors, services
+from assessments import rules, selectors, services
 from assessments.forms import answers_from_post
 from assessments.grading import InvalidAnswer
 from courses import selectors as course_selectors
@@ -21,10 +22,13 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect("quiz_detail", slug=slug, key=key)
         return redirect("attempt_detail", attempt_id=attempt.pk)
+    attempts = selectors.quiz_attempts(user=request.user, quiz=quiz)
     ctx = {
         "module": module,
         "quiz": quiz,
-        "attempts": selectors.quiz_attempts(user=request.user, quiz=quiz),
+        "attempts": attempts,
+        "open_attempt": next((a for a in attempts if a.is_open), None),
+        "refusal": rules.start_refusal(quiz=quiz, attempts=attempts, now=timezone.now()),
         "pool_size": quiz.pool.count(),
     }
     return render(request, "assessments/quiz_detail.html", ctx)

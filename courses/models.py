@@ -63,6 +63,11 @@ class Module(Bilingual, models.Model):
         return self.slug
 
 
+class Origin(models.TextChoices):
+    CONTENT = "content", _("content/ files")
+    SITE = "site", _("edited in the site")
+
+
 class ModuleVersion(Bilingual, models.Model):
     """One published, immutable version of a module. Attempts point at the version they were served."""
 
@@ -81,6 +86,8 @@ class ModuleVersion(Bilingual, models.Model):
     tags = models.JSONField(default=list, blank=True)
     intro_html = models.TextField(blank=True)
     source = models.TextField(blank=True, help_text="The Markdown this version was published from.")
+    # Where the version came from; import_content keeps a site-edited version unless --force-files.
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.CONTENT)
     published_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -94,6 +101,32 @@ class ModuleVersion(Bilingual, models.Model):
 
     def __str__(self) -> str:
         return f"{self.module.slug} v{self.number}"
+
+
+class ModuleDraft(models.Model):
+    """Unpublished edits to one module made in the site: one draft per module slug, shared by trainers."""
+
+    slug = models.SlugField(unique=True, max_length=80)
+    source = models.TextField(help_text="The whole module as one Markdown file.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    base_version = models.ForeignKey(
+        ModuleVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The published version the draft started from.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"draft of {self.slug}"
 
 
 class Lesson(models.Model):

@@ -19,12 +19,22 @@ from assessments.models import (
     Quiz,
     QuizQuestion,
 )
+from certificates.tasks import evaluate_for_user_on_commit
 from courses.authoring import serialize
 from courses.authoring.render import render_markdown
 from courses.authoring.specs import ContentTree
 from courses.authoring.specs import Course as CourseSpec
 from courses.authoring.specs import Module as ModuleSpec
-from courses.models import Course, CourseModule, LessonRead, Module, ModuleProgress, ModuleVersion
+from courses.authoring.specs import Quiz as QuizSpec
+from courses.models import (
+    Course,
+    CourseModule,
+    LessonRead,
+    Module,
+    ModuleProgress,
+    ModuleVersion,
+    Origin,
+)
 
 
 class ContentError(Exception):
@@ -39,6 +49,7 @@ class ContentError(Exception):
 class ImportReport:
     published: list[str] = field(default_factory=list)  # "slug vN"
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # current version edited in the site, not overwritten
     courses_changed: list[str] = field(default_factory=list)
     retired_questions: int = 0
 
@@ -48,8 +59,13 @@ def content_import(
     tree: ContentTree,
     acting_user: User | None = None,
     on_progress: Callable[[str], None] | None = None,
+    protect_site_versions: bool = True,
 ) -> ImportReport:
-    """Publish every changed module and course of ``tree`` in one transaction; unchanged ones: no writes."""
+    """Publish every changed module and course of ``tree`` in one transaction; unchanged ones: no writes.
+
+    With ``protect_site_versions`` a module whose current version was edited in the site is kept, not
+    overwritten by its file (docs/authoring.md, "Editing in the site").
+    """
     if tree.errors:
         raise ContentError(tree.errors)
     report = ImportReport()
@@ -59,9 +75,19 @@ def content_import(
             module = existing.get(spec.slug)
             if module and module.current_version and module.current_version.source_hash == spec.source_hash:
                 report.unchanged.append(spec.slug)
+            elif (
+                protect_site_versions
+                and module
+                and module.current_version
+                and module.current_version.origin == Origin.SITE
+            ):
+                report.kept.append(spec.slug)
             else:
                 version = _module_publish(
-                    spec=spec, module=module, position=position, acting_user=acting_user
+                    spec=spec,
+                    module=module,
+                    position=position if spec.position is None else spec.position,
+                    acting_user=acting_user,
                 )
                 existing[spec.slug] = version.module
                 report.published.append(f"{spec.slug} v{version.number}")
@@ -74,7 +100,12 @@ def content_import(
                 course = courses.get(course_spec.slug)
                 if course and course.source_hash == course_spec.source_hash:
                     continue
-                _course_save(spec=course_spec, course=course, modules=existing, position=position)
+                _course_save(
+                    spec=course_spec,
+                    course=course,
+                    modules=existing,
+                    position=position if course_spec.position is None else course_spec.position,
+                )
                 report.courses_changed.append(course_spec.slug)
     return report
 
@@ -121,31 +152,7 @@ def _module_publish(
             for i, lesson in enumerate(spec.lessons)
         ]
     )
-    questions = {q.key: q for q in Question.objects.filter(module=module)}
-    for qpos, quiz_spec in enumerate(spec.quizzes):
-        quiz = Quiz.objects.create(
-            version=version,
-            key=quiz_spec.id,
-            title=quiz_spec.title,
-            position=qpos,
-            settings=serialize.quiz_data(quiz_spec),
-        )
-        pool = []
-        for i, q in enumerate(quiz_spec.questions):
-            data = serialize.question_data(q)
-            question = questions.get(q.id)
-            if question is None:
-                question = questions[q.id] = Question.objects.create(module=module, key=q.id)
-            elif question.retired_at:
-                question.retired_at = None
-                question.save(update_fields=["retired_at"])
-            qv, _ = QuestionVersion.objects.get_or_create(
-                question=question,
-                content_hash=serialize.content_hash(data),
-                defaults={"data": data, "source_line": q.line},
-            )
-            pool.append(QuizQuestion(quiz=quiz, question_version=qv, position=i))
-        QuizQuestion.objects.bulk_create(pool)
+    _quizzes_publish(module=module, version=version, quizzes=spec.quizzes)
     for key, value in fields.items():
         setattr(module, key, value)
     module.position = position
@@ -154,6 +161,63 @@ def _module_publish(
     module.is_active = True
     module.save()
     return version
+
+
+def _quizzes_publish(*, module: Module, version: ModuleVersion, quizzes: list[QuizSpec]) -> None:
+    """Store a version's quizzes in a fixed number of queries, however many questions they hold.
+
+    Questions are found by key (created, or un-retired, when needed) and question versions reused by content
+    hash, so an unchanged question keeps its version across module versions; the rest is bulk-created.
+    """
+    if not quizzes:
+        return
+    rendered = [[(q, serialize.question_data(q)) for q in quiz_spec.questions] for quiz_spec in quizzes]
+    keys = {q.id: None for rows in rendered for q, _ in rows}
+    questions = {q.key: q for q in Question.objects.filter(module=module)}
+    new = Question.objects.bulk_create([Question(module=module, key=k) for k in keys if k not in questions])
+    questions.update({q.key: q for q in new})
+    revived = [questions[k].pk for k in keys if questions[k].retired_at]
+    if revived:
+        Question.objects.filter(pk__in=revived).update(retired_at=None)
+    entries = []  # (quiz index, position in the pool, (question pk, content hash))
+    wanted: dict[tuple[int, str], QuestionVersion] = {}
+    for qpos, rows in enumerate(rendered):
+        for i, (q, data) in enumerate(rows):
+            ref = (questions[q.id].pk, serialize.content_hash(data))
+            entries.append((qpos, i, ref))
+            wanted.setdefault(
+                ref, QuestionVersion(question_id=ref[0], content_hash=ref[1], data=data, source_line=q.line)
+            )
+    versions: dict[tuple[int, str], QuestionVersion] = {}
+    known = {pk for pk, _ in wanted} - {q.pk for q in new}  # only these can have a version to reuse
+    if known:
+        hashes = {h for pk, h in wanted if pk in known}
+        for qv in QuestionVersion.objects.filter(question_id__in=known, content_hash__in=hashes).only(
+            "pk", "question_id", "content_hash"
+        ):
+            versions[(qv.question_id, qv.content_hash)] = qv
+    new_versions = QuestionVersion.objects.bulk_create(
+        [qv for ref, qv in wanted.items() if ref not in versions]
+    )
+    versions.update({(qv.question_id, qv.content_hash): qv for qv in new_versions})
+    quiz_rows = Quiz.objects.bulk_create(
+        [
+            Quiz(
+                version=version,
+                key=quiz_spec.id,
+                title=quiz_spec.title,
+                position=qpos,
+                settings=serialize.quiz_data(quiz_spec),
+            )
+            for qpos, quiz_spec in enumerate(quizzes)
+        ]
+    )
+    QuizQuestion.objects.bulk_create(
+        [
+            QuizQuestion(quiz=quiz_rows[qpos], question_version=versions[ref], position=i)
+            for qpos, i, ref in entries
+        ]
+    )
 
 
 def _questions_retire(*, module: Module, spec: ModuleSpec) -> int:
@@ -244,6 +308,7 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     progress.quiz_passed = passed
     progress.last_activity_at = timezone.now()
     progress.save()
+    evaluate_for_user_on_commit(user_id=user_id)  # the certification rule, after this commit
     return progress
 
 

@@ -17,6 +17,22 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_fixtures(name: str) -> Path:
+    """Third-party test data is read from ../shared/fixtures, never copied into the project.
+
+    ``SHARED_FIXTURES`` overrides; a clone outside /work/main (CI's temporary folder) falls back to
+    /work/shared/fixtures. A missing folder makes the tests that need it fail, not skip.
+    """
+    candidates = [Path(os.environ["SHARED_FIXTURES"])] if os.environ.get("SHARED_FIXTURES") else []
+    candidates += [ROOT.parent / "shared" / "fixtures", Path("/work/shared/fixtures")]
+    for folder in candidates:
+        if (folder / name).is_dir():
+            return folder / name
+    return candidates[0] / name
+
+
 FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
 IN_CI = os.getenv("CI", "").lower() == "true"
 TEST_REDIS_URL = os.getenv("TEST_REDIS_URL", "")
@@ -133,10 +149,15 @@ class WorkerProcess:
 
 
 def _reset_producer_pool(app) -> None:
-    """Drop pooled broker connections so the next send connects to the (new) broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Drop pooled broker connections so the next send connects to the (new) broker_url.
+
+    The app's pool is also an entry of kombu's global registry: closing it there too (``pools.reset``)
+    keeps a later in-process (eager) send from acquiring the closed pool again.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 

@@ -7,8 +7,25 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True for the errors a database that cannot be reached raises (refused, reset, timed out)."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    )
+
+
+def unavailable_response() -> HttpResponse:
+    """The 503 page. Rendered without the request: its context processors would query the database."""
+    html = render_to_string("503.html", request=None)
+    return HttpResponse(html, status=503, headers={"Retry-After": "30", "Cache-Control": "no-store"})
+
+
 class DatabaseUnavailableMiddleware:
-    """Answer a clear 503 page, not a traceback, while the database cannot be reached."""
+    """Answer a clear 503 page, not a traceback, while the database cannot be reached.
+
+    Covers exceptions from views and templates; ``trainingsite.views.server_error`` covers the ones raised
+    by other middleware (a session or user lookup), so every page answers the same 503.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,10 +34,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, (OperationalError, InterfaceError)) or (
-            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
-        ):
+        if database_unavailable(exception):
             logger.warning("database unavailable: %s", exception)
-            html = render_to_string("503.html", request=None)
-            return HttpResponse(html, status=503, headers={"Retry-After": "30"})
+            return unavailable_response()
         return None

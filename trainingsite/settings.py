@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "assessments",
+    "certificates",
 ]
 
 MIDDLEWARE = [
@@ -194,7 +195,7 @@ elif os.getenv("EMAIL_FILE_PATH"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
-# Celery. The database is the source of truth; Redis is only the doorbell.
+# Celery. The database is the source of truth; Redis is only the doorbell (docs/operations.md).
 REDIS_URL = os.getenv("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False" if REDIS_URL else "True")
@@ -203,26 +204,68 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# Ack after the task ran, and put the message back when the process running it dies (SIGKILL, OOM).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "60")
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "90")
-# Must exceed the hard time limit, or Redis re-delivers tasks that are still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
+# Transient errors (database connection, lock timeout) are retried with exponential backoff, capped.
+GRADING_MAX_RETRIES = envint("GRADING_MAX_RETRIES", "6")
+GRADING_RETRY_BACKOFF_MAX = envint("GRADING_RETRY_BACKOFF_MAX_SECONDS", "60")
+# A delivery that starts this many times without finishing (worker killed each time) is marked error.
+GRADING_MAX_TRIES = envint("GRADING_MAX_TRIES", "5")
+# Redis hands an unacknowledged message to another worker after the visibility timeout. A message may wait
+# in prefetch behind one running task, then run, or wait out a retry countdown: the timeout must exceed all
+# of that, or a task that is still running is delivered a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", str(4 * CELERY_TASK_TIME_LIMIT)),
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
+}
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise Exception("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT")
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= (
+    2 * CELERY_TASK_TIME_LIMIT + GRADING_RETRY_BACKOFF_MAX
+):
+    raise Exception("CELERY_VISIBILITY_TIMEOUT must exceed 2 × CELERY_TASK_TIME_LIMIT + retry backoff cap")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When Redis drops, a grading in progress finishes and commits; its lost ack only means a harmless duplicate.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# A send while Redis is down gives up after about two seconds; the sweeper queues that attempt later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 3,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# Three queues, so a slow report or a mail outage never delays grading. First matching pattern wins.
 CELERY_TASK_DEFAULT_QUEUE = "grading"
 CELERY_TASK_ROUTES = {
     "assessments.tasks.grade_attempt": {"queue": "grading"},
     "assessments.tasks.sweep_attempts": {"queue": "grading"},
+    "*.tasks.notify_*": {"queue": "notifications"},
+    "*.tasks.send_*": {"queue": "notifications"},
+    "*.tasks.*_report*": {"queue": "reports"},
+    "*.tasks.*statistics*": {"queue": "reports"},
+    "*.tasks.*export*": {"queue": "reports"},
     "courses.tasks.*": {"queue": "notifications"},
+    "certificates.*": {"queue": "notifications"},
+    "assessments.regrade_question": {"queue": "grading"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULE = {
-    "sweep-attempts": {"task": "assessments.tasks.sweep_attempts", "schedule": timedelta(seconds=60)},
-}
+GRADING_SWEEP_INTERVAL = envint("GRADING_SWEEP_INTERVAL_SECONDS", "60")
 GRADING_STALE_AFTER = timedelta(seconds=envint("GRADING_STALE_AFTER_SECONDS", "120"))
+CELERY_BEAT_SCHEDULE = {
+    # On the grading queue, behind any backlog, and dropped when not started within one interval: a sweep
+    # that runs finds the messages queued before it already handled, so it re-queues only lost ones.
+    "sweep-attempts": {
+        "task": "assessments.tasks.sweep_attempts",
+        "schedule": timedelta(seconds=GRADING_SWEEP_INTERVAL),
+        "options": {"expires": GRADING_SWEEP_INTERVAL},
+    },
+}
 
 LOGGING = {
     "version": 1,

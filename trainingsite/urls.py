@@ -6,6 +6,9 @@ from trainingsite import views
 urlpatterns = [
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
+    path("", include("certificates.urls")),
+    path("author/", include("courses.author_urls")),
+    path("trainer/", include("assessments.trainer_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),

@@ -1,20 +1,39 @@
+import sys
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from trainingsite.celery import broker_status
+from trainingsite.middleware import database_unavailable, unavailable_response
+
 
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """Report whether the database answers; 503 when it does not."""
+    """Database, Redis, live workers by queue and the sweeper's last run.
+
+    503 only when the database does not answer: without it no page works, so a load balancer should stop
+    sending traffic. Redis or workers being down makes it ``degraded`` (200): pages and submissions still
+    work, and the sweeper grades what was submitted once they are back.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        db = "ok"
+        database = "ok"
     except Exception as exc:  # any failure means "not healthy"
-        db = f"error: {exc.__class__.__name__}"
-    status = 200 if db == "ok" else 503
-    return JsonResponse({"database": db}, status=status)
+        database = f"error: {exc.__class__.__name__}"
+    report = {"database": database, **broker_status()}
+    workers = report["workers"]
+    if database != "ok":
+        report["status"] = "down"
+    elif workers == "in-process" or (
+        report["redis"] == "ok" and isinstance(workers, dict) and workers["by_queue"].get("grading")
+    ):
+        report["status"] = "ok"
+    else:
+        report["status"] = "degraded"
+    return JsonResponse(report, status=200 if database == "ok" else 503)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -22,4 +41,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the uncaught exception is being handled: a database outage met in a middleware (the
+    # session or user lookup) gets the same 503 page as one met in a view.
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response()
     return render(request, "500.html", status=500)

@@ -109,6 +109,11 @@ def load_tree(root: Path, paths: list[Path] | None = None) -> ContentTree:
                 if _selected([f], paths):
                     picked_paths.add(course.path)
     validate_tree(tree)
+    # Positions come from the whole tree, so importing one module keeps the catalogue order.
+    for position, spec in enumerate([*tree.modules]):
+        spec.position = position
+    for position, spec in enumerate([*tree.courses]):
+        spec.position = position
     if paths is not None:
         tree.modules = [m for m in tree.modules if m.path in picked_paths]
         tree.courses = [c for c in tree.courses if c.path in picked_paths]

@@ -195,6 +195,7 @@ class Module:
     line: int = 1
     source_hash: str = ""  # sha256 of the concatenated source files
     key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for messages
+    position: int | None = None  # place in the whole content tree (the loader sets it)
 
 
 @dataclass
@@ -229,6 +230,7 @@ class Course:
     line: int = 1
     source_hash: str = ""
     key_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for messages
+    position: int | None = None  # place in the whole content tree (the loader sets it)
 
 
 @dataclass

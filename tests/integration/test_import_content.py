@@ -42,7 +42,7 @@ def test_reimport_of_unchanged_content_writes_nothing(tmp_path, django_assert_ma
     with django_assert_max_num_queries(4) as ctx:
         report = content_import(tree=tree)
     assert report.published == []
-    assert report.unchanged == ["demo-basics"]
+    assert report.unchanged == ["all-types", "demo-basics"]
     writes = [q["sql"] for q in ctx.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert writes == []
 
@@ -90,3 +90,15 @@ def test_script_and_event_handlers_are_sanitised(tmp_path):
     assert "<script" not in html
     assert "javascript:" not in html
     assert "onclick" not in html
+
+
+def test_importing_one_module_keeps_the_catalogue_order(tmp_path):
+    root = copy_content(tmp_path)
+    call_command("import_content", "--root", str(root))
+    before = list(Module.objects.order_by("position").values_list("slug", "position"))
+    path = root / "modules" / "demo-basics.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("任何人数超过 500 的群", "任何人数超过 800 的群"))
+    call_command("import_content", "--root", str(root), str(path))
+    assert Module.objects.get(slug="demo-basics").current_version.number == 2
+    assert list(Module.objects.order_by("position").values_list("slug", "position")) == before
+    assert before[1][1] == 1

@@ -1,4 +1,4 @@
-"""Every page runs a fixed number of queries: pinned here, and the same with eight more modules and history."""
+"""Every page runs a fixed number of queries: pinned here, and the same with more modules and history."""
 
 from __future__ import annotations
 

@@ -16,8 +16,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", help="module folders, module files or course files")
         parser.add_argument("--root", default=str(settings.CONTENT_ROOT), help="the content folder")
+        parser.add_argument(
+            "--force-files",
+            action="store_true",
+            help="publish the files even over modules whose current version was edited in the site",
+        )
 
-    def handle(self, *args, paths: list[str], root: str, **options):
+    def handle(self, *args, paths: list[str], root: str, force_files: bool = False, **options):
         tree = load_tree(Path(root), [Path(p) for p in paths] or None)
         for message in tree.warnings:
             self.stderr.write(str(message))
@@ -34,7 +39,7 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         try:
-            report = content_import(tree=tree, on_progress=progress)
+            report = content_import(tree=tree, on_progress=progress, protect_site_versions=not force_files)
         except ContentError as exc:
             for message in exc.messages:
                 self.stderr.write(str(message))
@@ -43,7 +48,11 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         for line in report.published:
             self.stdout.write(f"published {line}")
+        for slug in report.kept:
+            self.stdout.write(
+                f"kept (edited in site) {slug}: its file differs; --force-files publishes the file"
+            )
         self.stdout.write(
-            f"{len(report.published)} published, {len(report.unchanged)} unchanged, "
+            f"{len(report.published)} published, {len(report.unchanged)} unchanged, {len(report.kept)} kept, "
             f"{len(report.courses_changed)} courses updated, {report.retired_questions} questions retired"
         )

@@ -1,0 +1,191 @@
+"""Reads for the trainer's regrade and override pages. Trainers and staff only: anybody else gets a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from accounts import policy
+from accounts.models import User
+from assessments.grading.translate import compatibility_problem
+from assessments.models import (
+    Attempt,
+    AttemptStatus,
+    Question,
+    QuestionVersion,
+    QuizQuestion,
+    RegradeJob,
+    RegradeStatus,
+    Response,
+    ScoreChange,
+)
+
+ATTEMPTS_PAGE = 50
+PROBLEM_TEXT = {
+    "type": _("the question type changed"),
+    "duplicate": _("two options have the same text"),
+    "options": _("an option was removed or reworded"),
+    "items": _("the items to order or match changed"),
+    "rights": _("an answer to match was removed or reworded"),
+}
+
+
+def _trainer_only(user: User) -> None:
+    if not policy.is_trainer(user):
+        raise Http404("no such page")
+
+
+def question_key_version(*, question: Question) -> QuestionVersion | None:
+    """The version of ``question`` in its module's current version: the key a regrade grades with."""
+    qq = (
+        QuizQuestion.objects.filter(
+            quiz__version_id=question.module.current_version_id, question_version__question=question
+        )
+        .select_related("question_version")
+        .first()
+    )
+    return qq.question_version if qq else None
+
+
+def responses_to_regrade(*, to_version: QuestionVersion, from_version_ids: list[int]) -> QuerySet[Response]:
+    """Graded answers served one of ``from_version_ids`` and not yet graded with ``to_version``.
+
+    A trainer's override stands: overridden answers are left alone.
+    """
+    return Response.objects.filter(
+        question_version_id__in=from_version_ids,
+        attempt__status=AttemptStatus.GRADED,
+        overridden_at__isnull=True,
+    ).exclude(graded_with=to_version)
+
+
+@dataclass
+class VersionRow:
+    version: QuestionVersion
+    attempts: int  # graded attempts that still need this regrade
+    problem: str | None  # why its answers cannot be regraded automatically: a translate.PROBLEMS code
+
+    @property
+    def problem_text(self) -> str:
+        return str(PROBLEM_TEXT.get(self.problem or "", self.problem or ""))
+
+
+@dataclass
+class RegradePlan:
+    question: Question
+    to_version: QuestionVersion | None
+    rows: list[VersionRow] = field(default_factory=list)
+    active_job: RegradeJob | None = None
+    jobs: list[RegradeJob] = field(default_factory=list)
+    unfinished: int = 0  # open or still grading attempts served an older version: regrade again later
+
+    @property
+    def from_version_ids(self) -> list[int]:
+        return [row.version.pk for row in self.rows if not row.problem]
+
+    @property
+    def attempts(self) -> int:
+        return sum(row.attempts for row in self.rows if not row.problem)
+
+
+def regrade_plan(*, question: Question, from_version: QuestionVersion | None = None) -> RegradePlan:
+    """The older versions of ``question`` that its current key can regrade, with how many attempts each."""
+    to_version = question_key_version(question=question)
+    plan = RegradePlan(question=question, to_version=to_version)
+    plan.jobs = list(RegradeJob.objects.filter(question=question).select_related("created_by")[:10])
+    plan.active_job = next((job for job in plan.jobs if job.is_active), None)
+    if to_version is None:
+        return plan
+    versions = QuestionVersion.objects.filter(question=question).exclude(pk=to_version.pk).order_by("pk")
+    if from_version is not None:
+        versions = versions.filter(pk=from_version.pk)
+    versions = list(versions)
+    counts = dict(
+        responses_to_regrade(to_version=to_version, from_version_ids=[v.pk for v in versions])
+        .values("question_version_id")
+        .annotate(n=Count("attempt_id", distinct=True))
+        .values_list("question_version_id", "n")
+    )
+    plan.rows = [
+        VersionRow(v, counts.get(v.pk, 0), compatibility_problem(v.data, to_version.data)) for v in versions
+    ]
+    plan.unfinished = (
+        Attempt.objects.filter(
+            status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.SUBMITTED],
+            responses__question_version_id__in=plan.from_version_ids,
+        )
+        .distinct()
+        .count()
+    )
+    return plan
+
+
+def question_get(*, user: User, question_id: int) -> Question:
+    _trainer_only(user)
+    try:
+        return Question.objects.select_related("module__current_version").get(pk=question_id)
+    except Question.DoesNotExist:
+        raise Http404("no such question") from None
+
+
+def questions_with_versions(*, user: User) -> list[Question]:
+    """Questions that have been corrected at least once (more than one version): the regrade candidates."""
+    _trainer_only(user)
+    return list(
+        Question.objects.filter(retired_at__isnull=True)
+        .annotate(
+            n_versions=Count("versions", distinct=True),
+            n_active=Count(
+                "regrade_jobs",
+                filter=Q(regrade_jobs__status__in=[RegradeStatus.PENDING, RegradeStatus.RUNNING]),
+                distinct=True,
+            ),
+        )
+        .filter(n_versions__gt=1)
+        .select_related("module")
+        .order_by("module__position", "module__slug", "key")
+    )
+
+
+def regrade_job_get(*, user: User, job_id: int) -> RegradeJob:
+    _trainer_only(user)
+    try:
+        return RegradeJob.objects.select_related("question__module", "created_by").get(pk=job_id)
+    except RegradeJob.DoesNotExist:
+        raise Http404("no such regrade") from None
+
+
+def attempts_recent(*, user: User, email: str = "") -> list[Attempt]:
+    """The latest finished attempts, optionally of recruits whose email contains ``email``."""
+    _trainer_only(user)
+    attempts = Attempt.objects.filter(status__in=[AttemptStatus.GRADED, AttemptStatus.NEEDS_REVIEW])
+    if email:
+        attempts = attempts.filter(user__email__icontains=email)
+    return list(
+        attempts.select_related("user", "quiz__version__module").order_by("-graded_at", "-pk")[:ATTEMPTS_PAGE]
+    )
+
+
+def attempt_get(*, user: User, attempt_id: int) -> Attempt:
+    """Any recruit's finished attempt, for a trainer."""
+    _trainer_only(user)
+    try:
+        return Attempt.objects.select_related("user", "quiz__version__module").get(pk=attempt_id)
+    except Attempt.DoesNotExist:
+        raise Http404("no such attempt") from None
+
+
+def attempt_score_changes(*, user: User, attempt: Attempt) -> list[ScoreChange]:
+    _trainer_only(user)
+    return list(attempt.score_changes.select_related("changed_by", "response"))
+
+
+def response_get(*, user: User, attempt: Attempt, response_id: int) -> Response:
+    _trainer_only(user)
+    try:
+        return attempt.responses.get(pk=response_id)
+    except Response.DoesNotExist:
+        raise Http404("no such answer") from None

@@ -1,0 +1,88 @@
+"""Reads for certificates: the owner's own, one by code for the public, and the evidence the rule needs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.db.models import Max
+from django.http import Http404
+
+from accounts.models import User
+from assessments.models import Attempt, AttemptStatus
+from certificates.models import Certificate
+from certificates.rules import ModuleEvidence, rule_requirements
+from courses.models import Course, ModuleProgress
+
+# Codes are secrets.token_urlsafe(16): 22 characters. Anything else is not found without a query.
+CODE_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")
+
+
+def drill_passed(*, user_id: int, ref: str) -> bool:
+    """Whether ``user_id`` passed the drill ``module/drill``. Always False until drills are graded.
+
+    Drills are parsed and validated but not yet imported, played or graded (docs/authoring.md), so there
+    is no result to read: a certification track that requires a drill cannot be met yet, honestly.
+    """
+    return False
+
+
+def module_evidence(*, user_id: int, slugs: list[str], since: datetime | None) -> dict[str, ModuleEvidence]:
+    """The counted quiz result per module: the persisted aggregate, or for a renewal only attempts since.
+
+    ``since`` (the previous certificate's expiry) makes a renewal need fresh passes: the best passing
+    attempt graded after it counts, old scores do not.
+    """
+    if since is None:
+        rows = ModuleProgress.objects.filter(user_id=user_id, module__slug__in=slugs).values_list(
+            "module__slug", "quiz_score", "quiz_passed"
+        )
+        return {slug: ModuleEvidence(score=score, passed=passed) for slug, score, passed in rows}
+    rows = (
+        Attempt.objects.filter(
+            user_id=user_id,
+            module__slug__in=slugs,
+            status=AttemptStatus.GRADED,
+            passed=True,
+            graded_at__gt=since,
+        )
+        .values("module__slug")
+        .annotate(best=Max("percent"))
+        .values_list("module__slug", "best")
+    )
+    return {slug: ModuleEvidence(score=best, passed=True) for slug, best in rows}
+
+
+def certificate_list(*, user: User) -> list[Certificate]:
+    """The user's own certificates, newest first: one query."""
+    return list(Certificate.objects.filter(user=user).select_related("course"))
+
+
+def _code_checked(code: str) -> str:
+    if not CODE_RE.fullmatch(code or ""):
+        raise Http404("no such certificate")
+    return code
+
+
+def certificate_get_for_owner(*, user: User, code: str) -> Certificate:
+    """One of the user's own certificates; anybody else's is not found (404), never forbidden."""
+    try:
+        return Certificate.objects.select_related("course", "user").get(code=_code_checked(code), user=user)
+    except Certificate.DoesNotExist:
+        raise Http404("no such certificate") from None
+
+
+def certificate_get_public(*, code: str) -> Certificate:
+    """A certificate by its verification code, for the public verification page and badge assertion."""
+    try:
+        return Certificate.objects.select_related("course", "user").get(code=_code_checked(code))
+    except Certificate.DoesNotExist:
+        raise Http404("no such certificate") from None
+
+
+def badge_course_get(*, slug: str) -> Course:
+    """A course that is a certification track (its rule names something), for its Open Badges class."""
+    course = Course.objects.filter(slug=slug).first()
+    if course is None or not any(rule_requirements(course.certification or {})):
+        raise Http404("no such badge")
+    return course

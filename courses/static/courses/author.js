@@ -1,0 +1,20 @@
+// Authoring pages: "line N" buttons select that line in the editor; publish buttons submit once.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-goto-line]");
+  const area = document.getElementById("id_source");
+  if (!button || !area) return;
+  const line = parseInt(button.dataset.gotoLine, 10) || 1;
+  const lines = area.value.split("\n");
+  let start = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i += 1) start += lines[i].length + 1;
+  const end = start + (lines[line - 1] || "").length;
+  area.focus();
+  area.setSelectionRange(start, end);
+  const height = parseFloat(getComputedStyle(area).lineHeight) || 20;
+  area.scrollTop = Math.max(0, (line - 5) * height);
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.classList.contains("publish")) return;
+  form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+});

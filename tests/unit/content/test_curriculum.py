@@ -1,0 +1,157 @@
+"""Coverage of the real curriculum in content/: every skill area taught, assessed and certified.
+
+Everything is derived from the loaded tree; the only fixed numbers are the minimums the curriculum promises
+(3-5 lessons, quizzes of at least 15 questions of at least 4 types drawing 10, ...).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from courses.authoring.loader import load_tree
+from courses.authoring.specs import LEVELS, SKILL_AREAS, ContentTree, Module
+
+CONTENT = Path(__file__).resolve().parents[3] / "content"
+TREE: ContentTree = load_tree(CONTENT)
+MODULES: dict[str, Module] = {m.slug: m for m in TREE.modules}
+BY_AREA: dict[str, list[Module]] = {
+    area: [m for m in TREE.modules if m.skill_area == area] for area in SKILL_AREAS
+}
+
+# The expression language of data drills using the `community_weeks` generator (docs/authoring.md, "Drills").
+DATA_COLUMNS = {"week", "members", "joins", "leaves", "active", "messages", "conversions"}
+DATA_FUNCTIONS = {"sum", "mean", "min", "max", "round", "at", "argmax", "argmin", "last", "first"}
+NAME_RE = re.compile(r"[A-Za-z_]\w*")
+NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def module_ids(module: Module) -> str:
+    return module.slug
+
+
+def drill_kinds(module: Module) -> set[str]:
+    return {d.kind for d in module.drills}
+
+
+def test_content_loads_without_errors_or_warnings() -> None:
+    assert [str(m) for m in TREE.messages] == []
+    assert TREE.modules, "no module was loaded from content/modules"
+
+
+@pytest.mark.parametrize("area", SKILL_AREAS)
+def test_every_skill_area_has_a_module(area: str) -> None:
+    assert BY_AREA[area], f"no module teaches the skill area '{area}'"
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_module_has_three_to_five_lessons(module: Module) -> None:
+    assert 3 <= len(module.lessons) <= 5, [lesson.id for lesson in module.lessons]
+    for lesson in module.lessons:
+        assert lesson.title.strip(), f"{module.slug}: lesson '{lesson.id}' has no title"
+        assert lesson.body.strip(), f"{module.slug}: lesson '{lesson.id}' is empty"
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_module_quiz_is_large_varied_and_draws_ten(module: Module) -> None:
+    assert len(module.quizzes) == 1, f"{module.slug} has {len(module.quizzes)} quizzes"
+    quiz = module.quizzes[0]
+    types = {q.type for q in quiz.questions}
+    assert len(quiz.questions) >= 15, f"{quiz.id}: only {len(quiz.questions)} questions"
+    assert len(types) >= 4, f"{quiz.id}: only the types {sorted(types)}"
+    assert quiz.draw == 10
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_every_quiz_answer_teaches(module: Module) -> None:
+    missing = []
+    for quiz in module.quizzes:
+        for q in quiz.questions:
+            if not q.explanation.strip():
+                missing.append(f"{q.path}:{q.line}: question '{q.id}' has no explanation")
+            missing.extend(
+                f"{q.path}:{c.line}: question '{q.id}' choice '{c.text[:20]}' has no feedback"
+                for c in q.choices
+                if not c.feedback.strip()
+            )
+    assert missing == []
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_module_has_a_drill(module: Module) -> None:
+    assert module.drills, f"{module.slug} has no drill"
+
+
+def test_data_analysis_has_a_data_drill() -> None:
+    assert any("data" in drill_kinds(m) for m in BY_AREA["data-analysis"])
+
+
+@pytest.mark.parametrize("area", ["crisis", "management"])
+def test_area_has_scenario_and_written_drills(area: str) -> None:
+    kinds = set().union(*(drill_kinds(m) for m in BY_AREA[area]))
+    assert {"scenario", "written"} <= kinds, f"{area} drills: {sorted(kinds)}"
+
+
+def data_drills() -> list:
+    return [d for m in TREE.modules for d in m.drills if d.kind == "data"]
+
+
+@pytest.mark.parametrize("drill", data_drills(), ids=lambda d: d.id)
+def test_data_drill_questions_compute_their_answer_from_columns(drill) -> None:
+    assert drill.generator
+    assert drill.questions
+    for q in drill.questions:
+        assert q.type == "numeric", f"{q.id} is not a numeric question"
+        assert q.numeric is not None, f"{q.id} has no numeric answer settings"
+        assert q.expr, f"{q.id} has no expr:"
+        assert q.explanation.strip(), f"{q.id} has no explanation"
+        if drill.generator == "community_weeks":
+            names = set(NAME_RE.findall(q.expr))
+            assert names <= DATA_COLUMNS | DATA_FUNCTIONS, (
+                f"{q.id}: unknown names {names - DATA_COLUMNS - DATA_FUNCTIONS}"
+            )
+            assert names & DATA_COLUMNS, f"{q.id}: the expression uses no column"
+            assert "**" not in q.expr, f"{q.id}: powers are not part of the expression language"
+            rest = NUMBER_RE.sub("", NAME_RE.sub("", q.expr))
+            assert set(rest) <= set("+-*/(), "), (
+                f"{q.id}: unexpected characters {set(rest) - set('+-*/(), ')}"
+            )
+
+
+def test_one_course_per_career_level() -> None:
+    assert sorted(c.level for c in TREE.courses) == sorted(LEVELS)
+
+
+@pytest.mark.parametrize("course", TREE.courses, ids=lambda c: c.slug)
+def test_course_certification_resolves(course) -> None:
+    listed = [cm.slug for cm in course.modules]
+    assert listed
+    assert set(listed) <= set(MODULES)
+    due = [cm.due_days for cm in course.modules]
+    assert all(a < b for a, b in itertools.pairwise(due)), f"due_days should increase: {due}"
+    assert course.description.strip()
+    cert = course.certification
+    assert cert is not None, f"{course.slug} certifies nothing"
+    assert cert.modules
+    assert set(cert.modules) <= set(listed)
+    assert cert.drills
+    for ref in cert.drills:
+        slug, _, drill_id = ref.partition("/")
+        assert slug in cert.modules, f"{ref}: its module is not certified by {course.slug}"
+        assert any(d.id == drill_id for d in MODULES[slug].drills), f"{ref} does not exist"
+    assert 0 < cert.pass_mark <= 100
+    assert cert.validity_months > 0
+
+
+def test_tracks_build_on_each_other() -> None:
+    """Each career level certifies at least what the level below does, with a pass mark at least as high."""
+    by_level = {c.level: c for c in TREE.courses}
+    tracks = [by_level[level] for level in LEVELS if level in by_level]
+    for lower, higher in itertools.pairwise(tracks):
+        assert set(lower.certification.modules) <= set(higher.certification.modules), higher.slug
+        assert higher.certification.pass_mark >= lower.certification.pass_mark, higher.slug
+    top = tracks[-1]
+    assert set(top.certification.modules) == set(MODULES), "the top track should cover every module"
