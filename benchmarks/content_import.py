@@ -101,7 +101,8 @@ def measure_size(root: Path, repeats: int) -> tuple[float, float, int]:
             again = content_import(tree=tree)
         assert not again.published, again
         assert len(ctx.captured_queries) < connection.queries_limit, "query log overflowed"
-        writes = sum(1 for q in ctx.captured_queries if q["sql"].lstrip().split()[0].upper() in WRITE_VERBS)
+        verbs = (q["sql"].lstrip().split()[0].upper() for q in ctx.captured_queries)
+        writes = max(writes, sum(1 for verb in verbs if verb in WRITE_VERBS))
     return min(imports), min(renders), writes
 
 

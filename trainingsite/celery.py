@@ -1,8 +1,9 @@
-"""The Celery app, and the heartbeats that ``/health/`` reads: one per worker, one for the sweeper.
+"""The Celery app, database connections between tasks, and the heartbeats that ``/health/`` reads.
 
 Each worker writes its own key in the broker's Redis every heartbeat (2 s), with a time to live: a worker
 that dies or loses Redis disappears from ``/health/`` within ``HEARTBEAT_TTL`` seconds, whatever the queue
-backlog, without the web process having to broadcast a ping and wait for answers.
+backlog, without the web process having to broadcast a ping and wait for answers. The sweeper records its
+last run the same way, which tells whether beat is alive.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from typing import Any
 
 from celery import Celery
-from celery.signals import heartbeat_sent, worker_ready, worker_shutdown
+from celery.signals import heartbeat_sent, task_postrun, task_prerun, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingsite.settings")
 
@@ -34,6 +35,17 @@ _worker: dict[str, Any] = {}
 def noop(x: int = 0) -> int:
     """Do nothing: the floor that grading throughput is measured against."""
     return x
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _db_connections_tidy(task=None, **kwargs) -> None:
+    """Between tasks, what Django does between requests: drop a connection that is broken or past
+    ``CONN_MAX_AGE``, keep a healthy one. Never inside an in-process (eager) task: that is mid-request."""
+    if task is not None and not getattr(task.request, "is_eager", False):
+        from django.db import close_old_connections
+
+        close_old_connections()
 
 
 def broker_redis():

@@ -253,6 +253,10 @@ CELERY_TASK_ROUTES = {
     "certificates.*": {"queue": "notifications"},
     "assessments.regrade_question": {"queue": "grading"},
 }
+# Celery's Django fixup closes the database connection around every task unless this is set: reconnecting
+# cost more than the grading itself. trainingsite/celery.py applies Django's own rule between tasks instead,
+# so CONN_MAX_AGE (DB_CONN_MAX_AGE) and CONN_HEALTH_CHECKS govern workers as they govern web requests.
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 GRADING_SWEEP_INTERVAL = envint("GRADING_SWEEP_INTERVAL_SECONDS", "60")

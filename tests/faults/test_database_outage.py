@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import AttemptStatus
-from tests.faults.conftest import free_port, grading_counts, wait_until
+from tests.faults.conftest import free_port, grading_counts, submitted_attempts, wait_until
 from tests.integration.test_quiz_flow import correct_answers, start_attempt
 
 pytestmark = [pytest.mark.services, pytest.mark.worker]
@@ -25,12 +25,22 @@ OUTAGE_S = 5
 def test_gradings_retry_through_an_outage_and_all_are_graded(
     private_redis, send_to, workers, pg_proxy, client, recruit, imported
 ):
+    from assessments.tasks import grade_attempt
+
     redis = private_redis(appendonly=False)
     send_to(redis.url)
     # Backoff capped at 1 s and more retries, so the retries surely outlast the outage and the test stays
     # short. In production the cap is 60 s and 6 retries; what outlasts them the sweeper queues again.
     retries = {"GRADING_RETRY_BACKOFF_MAX_SECONDS": "1", "GRADING_MAX_RETRIES": "60"}
-    worker = workers(redis.url, concurrency=2, db_url=pg_proxy.database_url(), **retries)
+    # Persistent connections, as docs/operations.md advises for workers: the outage breaks them under the
+    # worker, which must notice (Django's health check between tasks) and reconnect.
+    worker = workers(
+        redis.url, concurrency=2, db_url=pg_proxy.database_url(), DB_CONN_MAX_AGE="60", **retries
+    )
+    warm = submitted_attempts(module=imported, users=[recruit], per_user=4)  # the pool processes connect
+    for attempt_id in warm:
+        grade_attempt.delay(attempt_id)
+    wait_until(lambda: grading_counts(warm) == {AttemptStatus.GRADED: 4}, 20, "graded before the outage")
     client.force_login(recruit)
     ids = []
     pg_proxy.cut()

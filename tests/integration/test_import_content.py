@@ -97,7 +97,9 @@ def test_importing_one_module_keeps_the_catalogue_order(tmp_path):
     call_command("import_content", "--root", str(root))
     before = list(Module.objects.order_by("position").values_list("slug", "position"))
     path = root / "modules" / "demo-basics.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("任何人数超过 500 的群", "任何人数超过 800 的群"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("任何人数超过 500 的群", "任何人数超过 800 的群")
+    )
     call_command("import_content", "--root", str(root), str(path))
     assert Module.objects.get(slug="demo-basics").current_version.number == 2
     assert list(Module.objects.order_by("position").values_list("slug", "position")) == before
