@@ -1,4 +1,4 @@
-"""Bad content is reported as file:line: message by the shared parser, validator and loader; nothing raises."""
+"""Bad content is reported as file:line: message by the parser, validator and loader; nothing raises."""
 
 from __future__ import annotations
 
