@@ -16,7 +16,14 @@ from django.urls import reverse
 
 from assessments.models import Attempt, AttemptStatus
 from courses.models import ModuleProgress
-from tests.faults.conftest import beat_command, free_port, grading_counts, submitted_attempts, wait_until
+from tests.faults.conftest import (
+    beat_command,
+    free_port,
+    grading_counts,
+    submitted_attempts,
+    wait_until,
+    wait_while_progressing,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.worker, pytest.mark.slow]
 
@@ -32,15 +39,15 @@ def queue_all(ids: list[int]) -> None:
         grade_attempt.delay(attempt_id)
 
 
-def all_graded(ids: list[int]) -> bool:
-    return grading_counts(ids).get(AttemptStatus.GRADED) == len(ids)
-
-
 def assert_each_graded_once(ids: list[int], users: list) -> None:
     assert grading_counts(ids) == {AttemptStatus.GRADED: len(ids)}
     assert Attempt.objects.filter(pk__in=ids, percent=100).count() == len(ids)
     progress = ModuleProgress.objects.filter(user__in=users)
     assert sorted(p.quiz_attempts for p in progress) == [PER_USER] * len(users)
+
+
+def graded_count(ids: list[int]) -> int:
+    return grading_counts(ids).get(AttemptStatus.GRADED, 0)
 
 
 def test_aof_keeps_1000_queued_gradings_across_a_redis_restart(
@@ -58,7 +65,7 @@ def test_aof_keeps_1000_queued_gradings_across_a_redis_restart(
     assert redis.queued() == 1000, "the queued messages survived the restart"
     started = time.monotonic()
     workers(redis.url, concurrency=2, queues="grading", DB_CONN_MAX_AGE="60")
-    wait_until(lambda: all_graded(ids), 50, "1,000 graded")
+    wait_while_progressing(lambda: graded_count(ids), 1000, "1,000 graded")
     elapsed = time.monotonic() - started
     assert_each_graded_once(ids, users)
     # No sweeper ran: beat is not started here, so every grade came from a message that survived in the AOF.
@@ -86,9 +93,7 @@ def test_sweeper_regrades_everything_redis_lost(
     beat = processes(
         beat_command(tmp_path / "beat-schedule"), tmp_path / "beat.log", REDIS_URL=redis.url, **env
     )
-    wait_until(
-        lambda: grading_counts(ids).get(AttemptStatus.GRADED) == 1000, 50, "1,000 graded after the loss"
-    )
+    wait_while_progressing(lambda: graded_count(ids), 1000, "1,000 graded after the loss")
     assert_each_graded_once(ids, users)
     assert "Sending due task sweep-attempts" in beat.log.read_text()
     assert "re-queued" in worker.log.read_text()
