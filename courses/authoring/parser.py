@@ -52,7 +52,7 @@ COURSE_MODULE_KEYS = ("slug", "required", "due_days")
 CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 
 # Extra drill settings a drill kind may interpret; they are kept in ``Drill.options``.
-DRILL_OPTIONS: tuple[str, ...] = ()
+DRILL_OPTIONS: tuple[str, ...] = ("attempts", "grader")
 
 BLOCK_SETTINGS = {
     "quiz": ("title", "draw", "shuffle", "time_limit", "attempts", "wait_minutes", "counts", "show_answers"),

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
+from assessments.grading.datasets import GENERATORS, params_problems
+from assessments.grading.drills import WRITTEN_GRADERS
+from assessments.grading.expressions import problems as expression_problems
+from assessments.grading.scenario import graph_problems
 from courses.authoring.specs import (
     DRILL_KINDS,
     LEVELS,
@@ -21,6 +26,7 @@ from courses.authoring.specs import (
     Module,
     Question,
     Quiz,
+    ScenarioStep,
 )
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -28,6 +34,7 @@ COUNTS = ("highest", "latest")
 SHOW_ANSWERS = ("after_grading", "after_passing", "after_last_attempt", "never")
 OUTCOMES = ("good", "neutral", "bad")
 REVIEW = ("auto", "always")
+MAX_CHARS = 20_000  # the longest written response a drill may ask for
 
 
 class _Check:
@@ -213,63 +220,116 @@ def _drill(check: _Check, d: Drill) -> None:
         return
     if not d.title:
         check.warn(path, line, f"drill '{d.id}' has no title")
+    attempts = d.options.get("attempts")
+    if attempts is not None and not re.fullmatch(r"\d{1,9}", attempts):
+        check.error(
+            path, line, f"drill '{d.id}': attempts must be a whole number (0 or more), not '{attempts}'"
+        )
     if d.kind == "scenario":
-        steps = {s.id: s for s in d.steps}
-        if not any(not s.is_ending for s in d.steps) or not any(s.is_ending for s in d.steps):
-            check.error(
-                path, line, f"scenario drill '{d.id}' needs at least one `::: step` and one `::: ending`"
-            )
-        if d.start and d.start not in steps:
-            check.error(path, line, f"drill '{d.id}': start step '{d.start}' does not exist")
-        for s in d.steps:
-            if s.is_ending:
-                if s.outcome not in OUTCOMES:
-                    check.error(path, s.line, f"ending '{s.id}': outcome must be good, neutral or bad")
-                if s.choices:
-                    check.error(path, s.line, f"ending '{s.id}' cannot offer choices")
-                continue
-            if not s.choices:
-                check.error(path, s.line, f"step '{s.id}' offers no choices `- [label](#next-step)`")
-            for c in s.choices:
-                if c.target not in steps:
-                    check.error(
-                        path, c.line, f"choice '{c.label}' leads to '#{c.target}', which is not a step"
-                    )
-        _unreachable(check, d, steps)
+        _scenario(check, d)
     elif d.kind == "data":
-        if not d.questions:
-            check.error(path, line, f"data drill '{d.id}' needs at least one `::: question`")
-        for q in d.questions:
-            _question(check, q, in_drill=True)
+        _data(check, d)
     elif d.kind == "written":
-        if not d.criteria:
-            check.error(path, line, f"written drill '{d.id}' needs at least one `::: criterion`")
-        if d.review not in REVIEW:
-            check.error(path, line, f"drill '{d.id}': review must be auto or always")
-        if d.max_chars and d.min_chars > d.max_chars:
-            check.error(path, line, f"drill '{d.id}': min_chars is above max_chars")
-        for c in d.criteria:
-            if c.points <= 0:
-                check.error(path, c.line, f"criterion '{c.id}': points must be more than 0")
-            if not (c.concepts or c.required):
-                check.error(path, c.line, f"criterion '{c.id}' needs concepts: or required: to grade against")
+        _written(check, d)
 
 
-def _unreachable(check: _Check, d: Drill, steps: dict) -> None:
-    if not d.start or d.start not in steps:
+def _scenario(check: _Check, d: Drill) -> None:
+    path, line = d.path, d.line
+    if not any(not s.is_ending for s in d.steps) or not any(s.is_ending for s in d.steps):
+        check.error(path, line, f"scenario drill '{d.id}' needs at least one `::: step` and one `::: ending`")
+    if not d.steps:
         return
-    seen, todo = set(), [d.start]
-    while todo:
-        sid = todo.pop()
-        if sid in seen or sid not in steps:
-            continue
-        seen.add(sid)
-        todo.extend(c.target for c in steps[sid].choices)
+    specs: dict[str, ScenarioStep] = {}
     for s in d.steps:
-        if s.id not in seen:
-            check.warn(d.path, s.line, f"step '{s.id}' cannot be reached from the start step")
-    if not any(steps[s].is_ending for s in seen):
-        check.error(d.path, d.line, f"drill '{d.id}': no ending can be reached from the start step")
+        if s.id in specs:
+            check.error(path, s.line, f"step id '{s.id}' is used twice (first on line {specs[s.id].line})")
+        specs.setdefault(s.id, s)
+        if s.is_ending and s.outcome not in OUTCOMES:
+            check.error(path, s.line, f"ending '{s.id}': outcome must be good, neutral or bad")
+    for problem in graph_problems(d.start, scenario_graph(d)):
+        step = specs.get(problem.step)
+        if step is None:
+            where, text = line, f"drill '{d.id}': {problem.message}"
+        elif problem.choice is not None:
+            where, text = step.choices[problem.choice].line or step.line, problem.message
+        else:
+            where, text = step.line, problem.message
+        (check.error if problem.level == "error" else check.warn)(path, where, text)
+
+
+def scenario_graph(d: Drill) -> dict[str, dict[str, Any]]:
+    """A scenario drill's steps as the plain graph ``assessments.grading.scenario`` checks and grades."""
+    steps: dict[str, dict[str, Any]] = {}
+    for s in d.steps:
+        steps.setdefault(
+            s.id,
+            {
+                "ending": s.is_ending,
+                "outcome": s.outcome,
+                "time_limit_seconds": s.time_limit_seconds,
+                "choices": [
+                    {"target": c.target, "points": str(c.points), "label": c.label} for c in s.choices
+                ],
+            },
+        )
+    return steps
+
+
+def _data(check: _Check, d: Drill) -> None:
+    path, line = d.path, d.line
+    generator = GENERATORS.get(d.generator)
+    if not d.generator:
+        check.error(path, line, f"data drill '{d.id}' needs a `generator:` (known: {', '.join(GENERATORS)})")
+    for problem in params_problems(d.generator, d.params) if d.generator else []:
+        check.error(path, line, f"drill '{d.id}': {problem}")
+    if not d.questions:
+        check.error(path, line, f"data drill '{d.id}' needs at least one `::: question`")
+    for q in d.questions:
+        _question(check, q, in_drill=True)
+        if q.type != "numeric":
+            check.error(q.path, q.line, f"question '{q.id}': a data drill asks numeric questions only")
+            continue
+        if not q.expr:
+            check.error(
+                q.path, q.line, f"question '{q.id}' needs an `expr:` computing its answer from the table"
+            )
+            continue
+        n = q.numeric
+        if n is not None and (n.value is not None or n.min is not None or n.max is not None):
+            check.error(
+                q.path, q.line, f"question '{q.id}': the answer comes from `expr:`; remove the `[[…]]` answer"
+            )
+        if n is not None and n.tolerance < 0:
+            check.error(q.path, q.line, f"question '{q.id}': tolerance cannot be negative")
+        if generator is not None:
+            for problem in expression_problems(q.expr, generator.columns):
+                check.error(q.path, q.line, f"question '{q.id}': expr: {problem}")
+
+
+def _written(check: _Check, d: Drill) -> None:
+    path, line = d.path, d.line
+    if not d.criteria:
+        check.error(path, line, f"written drill '{d.id}' needs at least one `::: criterion`")
+    if d.review not in REVIEW:
+        check.error(path, line, f"drill '{d.id}': review must be auto or always")
+    if d.max_chars and d.min_chars > d.max_chars:
+        check.error(path, line, f"drill '{d.id}': min_chars is above max_chars")
+    if d.max_chars > MAX_CHARS:
+        check.error(path, line, f"drill '{d.id}': max_chars can be at most {MAX_CHARS:,}")
+    grader = d.options.get("grader", "rubric")
+    if grader not in WRITTEN_GRADERS:
+        check.error(
+            path, line, f"drill '{d.id}': grader must be one of {', '.join(WRITTEN_GRADERS)}, not '{grader}'"
+        )
+    seen: dict[str, int] = {}
+    for c in d.criteria:
+        if c.id in seen:
+            check.error(path, c.line, f"criterion id '{c.id}' is used twice (first on line {seen[c.id]})")
+        seen.setdefault(c.id, c.line)
+        if c.points <= 0:
+            check.error(path, c.line, f"criterion '{c.id}': points must be more than 0")
+        if not (c.concepts or c.required):
+            check.error(path, c.line, f"criterion '{c.id}' needs concepts: or required: to grade against")
 
 
 def _prerequisite_cycles(check: _Check, modules: list[Module]) -> None:

@@ -1,0 +1,144 @@
+"""Seeded dataset generators: deterministic, always consistent, and different for every attempt."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessments.grading.datasets import GENERATORS, generate, params_clean, params_problems
+from assessments.grading.expressions import evaluate
+from courses.authoring.loader import load_tree
+
+CONTENT = Path(__file__).resolve().parents[3] / "content"
+DATA_DRILLS = [d for m in load_tree(CONTENT).modules for d in m.drills if d.kind == "data"]
+ACTIVITY_RATE = "round(last(active) / last(members) * 100, 1)"
+
+
+def thousandths(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda n: str(Decimal(n).scaleb(-3)))
+
+
+PARAMS = st.fixed_dictionaries(
+    {
+        "weeks": st.integers(4, 52).map(str),
+        "start_members": st.integers(50, 1_000_000).map(str),
+        "growth": thousandths(0, 500),
+        "churn": thousandths(0, 500),
+        "noise": thousandths(0, 500),
+        "seed_offset": st.integers(0, 1_000_000).map(str),
+    }
+)
+
+
+def test_columns_are_the_documented_ones_in_order() -> None:
+    table = generate("community_weeks", {}, seed=7)
+    expected = ("week", "members", "joins", "leaves", "active", "messages", "conversions", "dau", "mau")
+    assert tuple(table) == expected == GENERATORS["community_weeks"].columns
+    assert table["week"] == list(range(1, 13))
+    assert all(len(values) == 12 for values in table.values())
+
+
+def test_same_params_and_seed_give_the_same_table() -> None:
+    params = {"weeks": "20", "noise": "0.3"}
+    assert generate("community_weeks", params, seed=123) == generate("community_weeks", params, seed=123)
+    assert generate("community_weeks", params, seed=123) != generate("community_weeks", params, seed=124)
+
+
+def test_seed_offset_is_added_to_the_seed() -> None:
+    assert generate("community_weeks", {"seed_offset": "5"}, seed=10) == generate(
+        "community_weeks", {}, seed=15
+    )
+
+
+@settings(max_examples=150)
+@given(PARAMS, st.integers(0, 2**63))
+def test_every_row_is_consistent(params: dict[str, str], seed: int) -> None:
+    table = generate("community_weeks", params, seed)
+    previous = int(params["start_members"])
+    assert len(table["week"]) == int(params["weeks"])
+    for n, row in enumerate(zip(*table.values(), strict=True), start=1):
+        week, members, joins, leaves, active, messages, conversions, dau, mau = row
+        assert all(isinstance(v, int) and v >= 0 for v in row)
+        assert week == n
+        assert leaves <= previous
+        assert members == previous + joins - leaves
+        assert dau <= active <= mau <= members
+        assert conversions <= active <= messages
+        previous = members
+
+
+def test_growth_and_churn_set_the_trend() -> None:
+    growing = generate("community_weeks", {"growth": "0.1", "churn": "0.01", "noise": "0"}, seed=1)
+    shrinking = generate("community_weeks", {"growth": "0.01", "churn": "0.1", "noise": "0"}, seed=1)
+    assert all(a < b for a, b in itertools.pairwise(growing["members"]))
+    assert all(a > b for a, b in itertools.pairwise(shrinking["members"]))
+
+
+def test_different_seeds_give_different_answers() -> None:
+    rates = [evaluate(ACTIVITY_RATE, generate("community_weeks", {}, seed)) for seed in range(201)]
+    tolerance = Decimal("0.1")
+    apart = sum(abs(a - b) > tolerance for a, b in itertools.pairwise(rates))
+    assert apart >= 0.95 * 200
+    assert max(rates) - min(rates) >= 10  # percentage points: the answer cannot be guessed from one attempt
+
+
+@pytest.mark.parametrize("drill", DATA_DRILLS, ids=lambda d: d.id)
+def test_curriculum_answers_differ_between_seeds_and_always_evaluate(drill) -> None:
+    answers = []
+    for seed in range(200):
+        table = generate(drill.generator, drill.params, seed)
+        answers.append(tuple(evaluate(q.expr, table) for q in drill.questions))
+    assert len(set(answers)) >= 0.95 * len(answers)
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"weeks": "3"}, "between 4 and 52"),
+        ({"weeks": "53"}, "between 4 and 52"),
+        ({"weeks": "12.5"}, "whole number"),
+        ({"weeks": "twelve"}, "must be a number"),
+        ({"weeks": "NaN"}, "must be a number"),
+        ({"start_members": "49"}, "between 50 and 1000000"),
+        ({"growth": "0.6"}, "between 0 and 0.5"),
+        ({"churn": "-0.01"}, "between 0 and 0.5"),
+        ({"noise": "0.51"}, "between 0 and 0.5"),
+        ({"seed_offset": "1000001"}, "between 0 and 1000000"),
+        ({"colour": "blue"}, "no parameter 'colour'"),
+    ],
+)
+def test_out_of_range_params_are_rejected(params: dict[str, str], fragment: str) -> None:
+    found = params_problems("community_weeks", params)
+    assert len(found) == 1
+    assert fragment in found[0]
+    with pytest.raises(ValueError, match=fragment.split()[0]):
+        params_clean("community_weeks", params)
+    with pytest.raises(ValueError):
+        generate("community_weeks", params, seed=1)
+
+
+def test_unknown_generator_is_a_problem() -> None:
+    assert params_problems("weather", {}) == ["unknown generator 'weather' (known: community_weeks)"]
+    with pytest.raises(ValueError, match="unknown generator"):
+        generate("weather", {}, seed=1)
+
+
+def test_params_clean_fills_defaults() -> None:
+    cleaned = params_clean("community_weeks", {"weeks": "8", "growth": "0.05"})
+    assert cleaned == {
+        "weeks": Decimal(8),
+        "start_members": Decimal(3000),
+        "growth": Decimal("0.05"),
+        "churn": Decimal("0.02"),
+        "noise": Decimal("0.1"),
+        "seed_offset": Decimal(0),
+    }
+    assert (
+        params_problems("community_weeks", {p.name: str(p.max) for p in GENERATORS["community_weeks"].params})
+        == []
+    )
