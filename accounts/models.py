@@ -30,6 +30,8 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.RECRUIT)
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
+    # The interface language last chosen; emails and notifications are written in it.
+    language = models.CharField(_("language"), max_length=8, default="zh-hans", blank=True)
 
     objects = EmailUserManager()
 

@@ -86,6 +86,59 @@ class QuizQuestion(models.Model):
         return f"quiz {self.quiz_id} #{self.position}"
 
 
+class DrillKind(models.TextChoices):
+    SCENARIO = "scenario", _("Branching scenario")
+    DATA = "data", _("Data exercise")
+    WRITTEN = "written", _("Written response")
+
+
+class Drill(models.Model):
+    """A case-study drill of one module version. ``data`` holds what grading needs, answer key included;
+    pages show only what ``assessments.drill_views`` takes from it for the recruit's current step."""
+
+    version = models.ForeignKey(ModuleVersion, on_delete=models.CASCADE, related_name="drills")
+    key = models.SlugField(max_length=80, help_text="The author's stable drill id.")
+    kind = models.CharField(max_length=16, choices=DrillKind.choices)
+    title = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    intro_html = models.TextField(blank=True)
+    data = models.JSONField(default=dict)
+    source_line = models.PositiveIntegerField(default=0)
+    # Data exercises ask numeric questions; they are question versions like a quiz's, keyed per attempt.
+    questions = models.ManyToManyField("QuestionVersion", through="DrillQuestion", related_name="+")
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="drill_unique_key")]
+
+    def __str__(self) -> str:
+        return self.title or self.key
+
+    @property
+    def attempts_allowed(self) -> int:
+        return int(self.data.get("attempts") or 0)
+
+    @property
+    def settings(self) -> dict:
+        """The attempts policy in the shape a quiz keeps it, so one rule serves both."""
+        return {"attempts_allowed": self.attempts_allowed, "counts": "highest"}
+
+
+class DrillQuestion(models.Model):
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="pool")
+    question_version = models.ForeignKey("QuestionVersion", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["drill", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "question_version"], name="drillquestion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"drill {self.drill_id} #{self.position}"
+
+
 class AttemptStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     SUBMITTED = "submitted", _("Grading")
@@ -95,10 +148,15 @@ class AttemptStatus(models.TextChoices):
 
 
 class Attempt(models.Model):
-    """One recruit's attempt at a quiz. It keeps exactly what was served, so it can be re-graded."""
+    """One recruit's attempt at a quiz or a drill. It keeps exactly what was served, so it can be re-graded.
+
+    Quizzes and drills share one lifecycle (in progress → submitted → graded, or error; written drills may
+    wait in needs_review), so the sweeper, retries and fault handling cover both.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts")
+    drill = models.ForeignKey(Drill, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts")
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField()
     status = models.CharField(
@@ -116,13 +174,30 @@ class Attempt(models.Model):
     passed = models.BooleanField(null=True, blank=True)
     grading_tries = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Drills only. state: what the recruit has done so far (scenario path, current step and its deadline;
+    # the attempt's own dataset; the written text). result: the grader's details for the review page.
+    state = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_unique_number"),
+            models.UniqueConstraint(
+                fields=["user", "drill", "number"],
+                condition=models.Q(drill__isnull=False),
+                name="attempt_unique_drill_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quiz__isnull=False, drill__isnull=True)
+                | models.Q(quiz__isnull=True, drill__isnull=False),
+                name="attempt_quiz_xor_drill",
+            ),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"], name="attempt_status_submitted")]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="attempt_status_submitted"),
+            models.Index(fields=["user", "module", "-started_at"], name="attempt_user_module"),
+        ]
 
     def __str__(self) -> str:
         return f"attempt {self.pk} ({self.status})"
@@ -133,7 +208,22 @@ class Attempt(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (AttemptStatus.GRADED, AttemptStatus.NEEDS_REVIEW)
+        """Graded: the score and the review can be shown."""
+        return self.status == AttemptStatus.GRADED
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.status == AttemptStatus.NEEDS_REVIEW
+
+    @property
+    def kind(self) -> str:
+        """``quiz``, or the drill's kind."""
+        return "quiz" if self.quiz_id else self.drill.kind
+
+    @property
+    def assessment(self):
+        """The quiz or the drill this attempt is at."""
+        return self.quiz if self.quiz_id else self.drill
 
 
 class Response(models.Model):
@@ -239,12 +329,18 @@ class RegradeJob(models.Model):
 class ScoreChangeKind(models.TextChoices):
     REGRADE = "regrade", _("Regrade")
     OVERRIDE = "override", _("Override")
+    REVIEW = "review", _("Trainer review")
 
 
 class ScoreChange(models.Model):
-    """Audit row: one answer's score changed by a regrade or a trainer's override, who, when and why."""
+    """Audit row: a score changed by a regrade, a trainer's override or review, who, when and why.
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="score_changes")
+    ``response`` is empty for a drill attempt's review, whose score belongs to the attempt as a whole.
+    """
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, null=True, blank=True, related_name="score_changes"
+    )
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="score_changes")
     kind = models.CharField(max_length=16, choices=ScoreChangeKind.choices)
     old_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -263,3 +359,69 @@ class ScoreChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.response_id}: {self.old_score} → {self.new_score}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    DONE = "done", _("Reviewed")
+
+
+class DrillReview(models.Model):
+    """A written response in the trainers' review queue, with the automatic suggestion beside it.
+
+    The trainer's decision is final; each decision is also a ``ScoreChange`` of kind review (the audit).
+    """
+
+    attempt = models.OneToOneField(Attempt, on_delete=models.CASCADE, related_name="review")
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+    )
+    reasons = models.JSONField(default=list, blank=True)  # why it was queued (rubric review_reasons)
+    suggested_score = models.DecimalField(max_digits=8, decimal_places=2)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2)
+    # The trainer's scores: criterion id -> {"score": "2.00", "comment": "..."}
+    scores = models.JSONField(default=dict, blank=True)
+    comment = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"review of attempt {self.attempt_id} ({self.status})"
+
+
+class AssessmentStatistics(models.Model):
+    """Item analysis of one quiz or drill of a module, across its versions; computed by a reports task.
+
+    Gradings set ``requested_at``; the task recomputes when it is newer than ``computed_at``.
+    """
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80, help_text="The quiz or drill key.")
+    kind = models.CharField(max_length=16, default="quiz")
+    data = models.JSONField(default=dict, blank=True)
+    attempts_count = models.PositiveIntegerField(default=0)
+    responses_count = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["module", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "key"], name="assessmentstatistics_unique"),
+        ]
+        verbose_name_plural = "assessment statistics"
+
+    def __str__(self) -> str:
+        return f"statistics {self.module_id}/{self.key}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.requested_at is not None and (
+            self.computed_at is None or self.requested_at > self.computed_at
+        )

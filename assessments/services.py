@@ -182,7 +182,9 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
         grading_tries=F("grading_tries") + 1
     )
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("quiz__version").get(pk=attempt_id)
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",)).select_related("quiz__version").get(pk=attempt_id)
+        )
         if attempt.status != AttemptStatus.SUBMITTED:
             logger.info("attempt %s is %s: nothing to grade", attempt_id, attempt.status)
             return attempt
@@ -338,7 +340,9 @@ def response_override(*, response: Response, score: Decimal, reason: str, acting
     with transaction.atomic():
         # Lock the attempt: a regrade or another override of the same attempt waits for this one.
         attempt = (
-            Attempt.objects.select_for_update().select_related("quiz__version").get(pk=response.attempt_id)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz__version")
+            .get(pk=response.attempt_id)
         )
         if attempt.status != AttemptStatus.GRADED:
             raise ScoreChangeError(_("Only the answers of a graded attempt can be given another score."))
@@ -441,7 +445,9 @@ def _attempt_regrade(*, job_id: int, attempt_id: int, from_version_ids: list[int
         job = RegradeJob.objects.select_for_update().select_related("to_version").get(pk=job_id)
         if not job.is_active or attempt_id <= job.last_attempt_id:
             return  # a duplicate delivery got here first
-        attempt = Attempt.objects.select_for_update().select_related("quiz__version").get(pk=attempt_id)
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",)).select_related("quiz__version").get(pk=attempt_id)
+        )
         key = job.to_version
         responses = []
         if attempt.status == AttemptStatus.GRADED:

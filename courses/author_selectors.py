@@ -6,7 +6,6 @@ anybody else, like a missing page). A draft is checked exactly the way publishin
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from accounts import policy
 from accounts.models import User
 from assessments.models import QuizQuestion
 from courses.authoring import serialize
-from courses.authoring.loader import MAX_FILE_BYTES
+from courses.authoring.loader import MAX_FILE_BYTES, source_digest
 from courses.authoring.parser import parse_module, split_lines
 from courses.authoring.render import render_optional
 from courses.authoring.specs import ContentTree, Message
@@ -80,14 +79,6 @@ def require_trainer(user: User) -> None:
 def site_path(slug: str) -> str:
     """The path messages and the source hash use for a module edited in the site."""
     return f"site:{slug or 'new'}.md"
-
-
-def source_digest(files: list[tuple[str, str]]) -> str:
-    """The module source hash, computed the way ``loader.load_tree`` computes it for content/ files."""
-    h = hashlib.sha256()
-    for name, text in files:
-        h.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return h.hexdigest()
 
 
 def normalise_source(text: str) -> str:

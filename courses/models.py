@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -191,12 +193,18 @@ class CourseModule(models.Model):
 class Cohort(models.Model):
     """A hiring batch or team: recruits starting together on one course, seen by its managers."""
 
-    name = models.CharField(max_length=120)
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
-    start_date = models.DateField()
+    name = models.CharField(_("name"), max_length=120)
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="cohorts", verbose_name=_("course")
+    )
+    start_date = models.DateField(_("start date"))
+    description = models.TextField(_("description"), blank=True)
     managers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="managed_cohorts")
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CohortMembership", related_name="cohorts"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -239,7 +247,10 @@ class LessonRead(models.Model):
 
 
 class ModuleProgress(models.Model):
-    """Persisted aggregate per recruit × module, updated by services, read by every dashboard."""
+    """Persisted aggregate per recruit × module, updated by services, read by every dashboard.
+
+    ``passed`` means the whole module: its quiz and every drill passed at the module's pass mark.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="+")
@@ -248,6 +259,17 @@ class ModuleProgress(models.Model):
     quiz_attempts = models.PositiveIntegerField(default=0)
     quiz_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     quiz_passed = models.BooleanField(default=False)
+    quiz_passed_at = models.DateTimeField(null=True, blank=True)
+    # drill key -> {"score": "85.00" | None, "passed": bool, "attempts": n, "awaiting_review": bool}
+    drill_results = models.JSONField(default=dict, blank=True)
+    drills_total = models.PositiveSmallIntegerField(default=0)
+    drills_passed = models.PositiveSmallIntegerField(default=0)
+    awaiting_review = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Graded quiz and drill attempts.")
+    score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Mean of the counted results."
+    )
+    passed = models.BooleanField(default=False)
     passed_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -256,6 +278,7 @@ class ModuleProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "module"], name="moduleprogress_unique"),
         ]
+        indexes = [models.Index(fields=["module", "passed"], name="moduleprogress_module_passed")]
 
     def __str__(self) -> str:
         return f"user {self.user_id} × module {self.module_id}"
@@ -265,3 +288,121 @@ class ModuleProgress(models.Model):
         if not self.lessons_total:
             return 0
         return round(100 * self.lessons_read / self.lessons_total)
+
+
+class Enrolment(models.Model):
+    """A recruit on a course from a start date, through a cohort or on their own.
+
+    The progress columns are a persisted aggregate, updated with every ModuleProgress change of the recruit,
+    so dashboards read them in a fixed number of queries. ``next_due_date`` is the earliest due date of a
+    required module not yet passed: the recruit is overdue exactly when it lies in the past.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
+    )
+    start_date = models.DateField(_("start date"))
+    modules_total = models.PositiveSmallIntegerField(default=0, help_text="Required modules.")
+    modules_passed = models.PositiveSmallIntegerField(default=0)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    average_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    awaiting_review = models.PositiveSmallIntegerField(default=0)
+    next_due_date = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "start_date"]
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="enrolment_unique")]
+        indexes = [models.Index(fields=["cohort", "user"], name="enrolment_cohort_user")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on course {self.course_id}"
+
+
+class SkillProgress(models.Model):
+    """Persisted aggregate per recruit × skill area, for strengths, weaknesses and readiness."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    skill_area = models.CharField(max_length=20, choices=SkillArea.choices)
+    modules_total = models.PositiveSmallIntegerField(default=0)
+    modules_passed = models.PositiveSmallIntegerField(default=0)
+    average_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "skill_area"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "skill_area"], name="skillprogress_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} × {self.skill_area}"
+
+
+class Invitation(models.Model):
+    """An emailed link that signs a person up (or in) straight into a cohort. Only a digest of the token
+    is stored, so the table cannot be turned back into working links."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["cohort", "email"], name="invitation_cohort_email")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to cohort {self.cohort_id}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A cohort export too large for one request, written by a reports task, downloaded by its owner."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="exports")
+    format = models.CharField(max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    params = models.JSONField(default=dict, blank=True, help_text="The dashboard's filters and sort.")
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING, db_index=True
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.public_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(100, round(100 * self.done / self.total)) if self.total else 0

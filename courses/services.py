@@ -14,6 +14,8 @@ from accounts.models import User
 from assessments.models import (
     Attempt,
     AttemptStatus,
+    Drill,
+    DrillQuestion,
     Question,
     QuestionVersion,
     Quiz,
@@ -24,6 +26,7 @@ from courses.authoring import serialize
 from courses.authoring.render import render_markdown
 from courses.authoring.specs import ContentTree
 from courses.authoring.specs import Course as CourseSpec
+from courses.authoring.specs import Drill as DrillSpec
 from courses.authoring.specs import Module as ModuleSpec
 from courses.authoring.specs import Quiz as QuizSpec
 from courses.models import (
@@ -152,7 +155,7 @@ def _module_publish(
             for i, lesson in enumerate(spec.lessons)
         ]
     )
-    _quizzes_publish(module=module, version=version, quizzes=spec.quizzes)
+    _quizzes_publish(module=module, version=version, quizzes=spec.quizzes, drills=spec.drills)
     for key, value in fields.items():
         setattr(module, key, value)
     module.position = position
@@ -163,15 +166,34 @@ def _module_publish(
     return version
 
 
-def _quizzes_publish(*, module: Module, version: ModuleVersion, quizzes: list[QuizSpec]) -> None:
-    """Store a version's quizzes in a fixed number of queries, however many questions they hold.
+def _quizzes_publish(
+    *, module: Module, version: ModuleVersion, quizzes: list[QuizSpec], drills: list[DrillSpec]
+) -> None:
+    """Store a version's quizzes and drills in a fixed number of queries, however many questions they hold.
 
     Questions are found by key (created, or un-retired, when needed) and question versions reused by content
     hash, so an unchanged question keeps its version across module versions; the rest is bulk-created.
+    A data exercise's questions are question versions too, in the drill's pool.
     """
-    if not quizzes:
+    drill_rows = Drill.objects.bulk_create(
+        [
+            Drill(
+                version=version,
+                key=d.id,
+                kind=d.kind,
+                title=d.title,
+                position=i,
+                intro_html=render_markdown(d.intro) if d.intro.strip() else "",
+                data=serialize.drill_data(d, pass_mark=version.pass_mark),
+                source_line=d.line,
+            )
+            for i, d in enumerate(drills)
+        ]
+    )
+    pools = [*quizzes, *drills]
+    if not any(p.questions for p in pools):
         return
-    rendered = [[(q, serialize.question_data(q)) for q in quiz_spec.questions] for quiz_spec in quizzes]
+    rendered = [[(q, serialize.question_data(q)) for q in pool.questions] for pool in pools]
     keys = {q.id: None for rows in rendered for q, _ in rows}
     questions = {q.key: q for q in Question.objects.filter(module=module)}
     new = Question.objects.bulk_create([Question(module=module, key=k) for k in keys if k not in questions])
@@ -216,13 +238,21 @@ def _quizzes_publish(*, module: Module, version: ModuleVersion, quizzes: list[Qu
         [
             QuizQuestion(quiz=quiz_rows[qpos], question_version=versions[ref], position=i)
             for qpos, i, ref in entries
+            if qpos < len(quizzes)
+        ]
+    )
+    DrillQuestion.objects.bulk_create(
+        [
+            DrillQuestion(drill=drill_rows[qpos - len(quizzes)], question_version=versions[ref], position=i)
+            for qpos, i, ref in entries
+            if qpos >= len(quizzes)
         ]
     )
 
 
 def _questions_retire(*, module: Module, spec: ModuleSpec) -> int:
     """Questions that left the module are retired, never deleted: their history stays."""
-    keys = {q.id for quiz in spec.quizzes for q in quiz.questions}
+    keys = {q.id for pool in [*spec.quizzes, *spec.drills] for q in pool.questions}
     return (
         Question.objects.filter(module=module, retired_at__isnull=True)
         .exclude(key__in=keys)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "courses",
     "assessments",
     "certificates",
+    "notifications",
 ]
 
 MIDDLEWARE = [

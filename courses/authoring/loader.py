@@ -29,8 +29,14 @@ def _read(path: Path, shown: str, messages: list[Message]) -> str | None:
     return None
 
 
-def _digest(files: list[tuple[str, str]]) -> str:
-    h = hashlib.sha256()
+# Part of every source hash: raising it makes the next import publish every module once more, for a change
+# in what a version stores (2: drills are stored and playable).
+STORAGE_FORMAT = 2
+
+
+def source_digest(files: list[tuple[str, str]]) -> str:
+    """The source hash of a module or course: its files' names and texts, and the storage format."""
+    h = hashlib.sha256(f"format:{STORAGE_FORMAT}\0".encode())
     for name, text in files:
         h.update(name.encode() + b"\0" + text.encode() + b"\0")
     return h.hexdigest()
@@ -90,7 +96,7 @@ def load_tree(root: Path, paths: list[Path] | None = None) -> ContentTree:
         module, messages = parse_module(sources)
         tree.messages.extend(messages)
         if module is not None:
-            module.source_hash = _digest(sources)
+            module.source_hash = source_digest(sources)
             tree.modules.append(module)
             if _selected(files, paths):
                 picked_paths.add(module.path)
@@ -104,7 +110,7 @@ def load_tree(root: Path, paths: list[Path] | None = None) -> ContentTree:
             course, messages = parse_course(name, text)
             tree.messages.extend(messages)
             if course is not None:
-                course.source_hash = _digest([(name, text)])
+                course.source_hash = source_digest([(name, text)])
                 tree.courses.append(course)
                 if _selected([f], paths):
                     picked_paths.add(course.path)

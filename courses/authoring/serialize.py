@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from courses.authoring.render import render_inline, render_markdown, render_optional
-from courses.authoring.specs import Question, Quiz
+from courses.authoring.specs import Drill, Question, Quiz
 
 BLANK_HTML = '<span class="blank" aria-label="blank">＿＿＿＿</span>'
 
@@ -88,6 +88,58 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
         "counts": quiz.counts,
         "show_answers": quiz.show_answers,
     }
+
+
+def drill_data(drill: Drill, *, pass_mark: int) -> dict[str, Any]:
+    """The stored record of one drill, html rendered and sanitised; the answer key is in it, so only the
+    server reads it. A data exercise's questions are stored as question versions beside it."""
+    data: dict[str, Any] = {
+        "kind": drill.kind,
+        "title": drill.title,
+        "pass_mark": pass_mark,
+        "attempts": int(drill.options.get("attempts") or 0),
+    }
+    if drill.kind == "scenario":
+        data["start"] = drill.start
+        data["order"] = [s.id for s in drill.steps]
+        data["steps"] = {
+            s.id: {
+                "html": render_markdown(s.text) if s.text.strip() else "",
+                "ending": s.is_ending,
+                "outcome": s.outcome,
+                "time_limit_seconds": s.time_limit_seconds,
+                "choices": [
+                    {
+                        "label_html": render_inline(c.label),
+                        "target": c.target,
+                        "points": _num(c.points),
+                        "feedback_html": render_optional(c.feedback),
+                    }
+                    for c in s.choices
+                ],
+            }
+            for s in drill.steps
+        }
+    elif drill.kind == "data":
+        data["generator"] = drill.generator
+        data["params"] = dict(drill.params)
+    elif drill.kind == "written":
+        data["min_chars"] = drill.min_chars
+        data["max_chars"] = drill.max_chars
+        data["review"] = drill.review
+        data["grader"] = drill.options.get("grader") or "rubric"
+        data["criteria"] = [
+            {
+                "id": c.id,
+                "description_html": render_optional(c.description),
+                "points": _num(c.points),
+                "concepts": [list(synonyms) for synonyms in c.concepts],
+                "required": list(c.required),
+                "forbidden": list(c.forbidden),
+            }
+            for c in drill.criteria
+        ]
+    return data
 
 
 def _in_order(rows: list[dict[str, Any]], order: list[str] | None, key: str = "id") -> list[dict[str, Any]]:

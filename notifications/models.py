@@ -1,0 +1,55 @@
+"""In-app notifications, emailed once each, and each user's choice of which kinds reach their inbox."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    GRADED = "graded", _("A result is ready")
+    REVIEW_NEEDED = "review_needed", _("A written response needs review")
+    CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+    DUE_SOON = "due_soon", _("A module is due soon")
+    OVERDUE = "overdue", _("A module is overdue")
+    CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is expiring")
+
+
+class Notification(models.Model):
+    """One thing a user is told about, once: (user, kind, key) is unique, so a duplicate task, a second
+    reminder run or a regrade never tells them twice. Text is rendered from ``params`` in the reader's
+    language when shown or emailed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    key = models.CharField(max_length=120, help_text="What it is about, e.g. attempt:42.")
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="notification_once"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} for user {self.user_id}"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind; without a row, email is on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email={'on' if self.email else 'off'} for user {self.user_id}"
