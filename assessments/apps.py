@@ -8,4 +8,4 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Celery's autodiscovery imports only ``tasks``; the regrade task lives in its own module.
-        from assessments import regrade_tasks  # noqa: F401
+        from assessments import analysis_tasks, regrade_tasks  # noqa: F401

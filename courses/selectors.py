@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from accounts import policy
 from accounts.models import User
 from courses.models import Lesson, LessonRead, Module, ModuleProgress
 
@@ -49,6 +50,24 @@ def lessons_read(*, user: User, module: Module) -> set[str]:
     if not user.is_authenticated:
         return set()
     return set(LessonRead.objects.filter(user=user, module=module).values_list("lesson_key", flat=True))
+
+
+def module_lock(*, user: User, module: Module) -> list[Module]:
+    """The prerequisite modules ``user`` has not passed yet (empty: the module is open).
+
+    Trainers, managers and staff are never locked out: they look at modules, they do not take them.
+    """
+    slugs = list(module.current_version.prerequisites or []) if module.current_version else []
+    if not slugs or policy.is_trainer(user) or policy.is_manager(user):
+        return []
+    passed: set[int] = set()
+    if user.is_authenticated:
+        passed = set(
+            ModuleProgress.objects.filter(user=user, passed=True, module__slug__in=slugs).values_list(
+                "module_id", flat=True
+            )
+        )
+    return [m for m in Module.objects.filter(slug__in=slugs) if m.pk not in passed]
 
 
 def module_progress(*, user: User, module: Module) -> ModuleProgress | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -30,13 +31,16 @@ from courses.authoring.specs import Drill as DrillSpec
 from courses.authoring.specs import Module as ModuleSpec
 from courses.authoring.specs import Quiz as QuizSpec
 from courses.models import (
+    Cohort,
     Course,
     CourseModule,
+    Enrolment,
     LessonRead,
     Module,
     ModuleProgress,
     ModuleVersion,
     Origin,
+    SkillProgress,
 )
 
 
@@ -314,32 +318,168 @@ def lesson_mark_read(*, user: User, module: Module, lesson_key: str) -> bool:
 
 
 def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
-    """Recompute one recruit × module aggregate row from its sources; safe to run any number of times."""
+    """Recompute one recruit × module aggregate row from its sources, then the recruit's enrolments and
+    skill area that include the module; safe to run any number of times.
+
+    A quiz counts by its rule (highest or latest graded attempt), a drill by its best graded attempt.
+    The module is passed when every quiz and every drill of its current version is passed; a module with
+    no assessment is passed when every lesson is read.
+    """
     module = Module.objects.select_related("current_version").get(pk=module_id)
     version = module.current_version
     lesson_keys = set(version.lessons.values_list("key", flat=True)) if version else set()
+    quiz_keys = list(version.quizzes.values_list("key", flat=True)) if version else []
+    drill_keys = list(version.drills.values_list("key", flat=True)) if version else []
     read = LessonRead.objects.filter(user_id=user_id, module_id=module_id, lesson_key__in=lesson_keys).count()
-    graded = Attempt.objects.filter(
-        user_id=user_id, module_id=module_id, status=AttemptStatus.GRADED
-    ).select_related("quiz")
-    stats = graded.aggregate(n=Count("id"))
-    counted = _counted_attempt(list(graded.order_by("-graded_at")))
-    score: Decimal | None = counted.percent if counted else None
-    passed = bool(counted and counted.passed)
+    finished = list(
+        Attempt.objects.filter(
+            user_id=user_id,
+            module_id=module_id,
+            status__in=[AttemptStatus.GRADED, AttemptStatus.NEEDS_REVIEW],
+        )
+        .select_related("quiz", "drill")
+        .order_by("-graded_at", "-pk")
+    )
+    graded = [a for a in finished if a.status == AttemptStatus.GRADED]
+    waiting = [a for a in finished if a.status == AttemptStatus.NEEDS_REVIEW]
+    quiz_results = []
+    for key in quiz_keys:
+        counted = _counted_attempt([a for a in graded if a.quiz_id and a.quiz.key == key])
+        quiz_results.append((counted.percent, bool(counted.passed)) if counted else (None, False))
+    drill_results = {}
+    for key in drill_keys:
+        mine = [a for a in graded if a.drill_id and a.drill.key == key]
+        best = max(mine, key=lambda a: (a.percent or 0, a.graded_at), default=None)
+        drill_results[key] = {
+            "score": None if best is None else str(best.percent),
+            # Passed by any graded attempt: a later, weaker try does not take a pass away.
+            "passed": any(a.passed for a in mine),
+            "attempts": len(mine),
+            "awaiting_review": any(a.drill_id and a.drill.key == key for a in waiting),
+        }
+    scores = [p for p, _ in quiz_results if p is not None] + [
+        Decimal(r["score"]) for r in drill_results.values() if r["score"] is not None
+    ]
+    quiz_passed = bool(quiz_results) and all(ok for _, ok in quiz_results)
+    drills_passed = sum(1 for r in drill_results.values() if r["passed"])
+    if quiz_keys or drill_keys:
+        passed = (quiz_passed or not quiz_keys) and drills_passed == len(drill_keys)
+    else:
+        passed = bool(lesson_keys) and read == len(lesson_keys)
+    now = timezone.now()
     progress, _ = ModuleProgress.objects.select_for_update().get_or_create(
         user_id=user_id, module_id=module_id
     )
     progress.lessons_read = read
     progress.lessons_total = len(lesson_keys)
-    progress.quiz_attempts = stats["n"]
-    progress.quiz_score = score
-    if passed and not progress.quiz_passed:
-        progress.passed_at = timezone.now()
-    progress.quiz_passed = passed
-    progress.last_activity_at = timezone.now()
+    progress.quiz_attempts = sum(1 for a in graded if a.quiz_id)
+    quiz_scores = [p for p, _ in quiz_results if p is not None]
+    progress.quiz_score = _mean(quiz_scores)
+    if quiz_passed and not progress.quiz_passed:
+        progress.quiz_passed_at = now
+    progress.quiz_passed = quiz_passed
+    progress.drill_results = drill_results
+    progress.drills_total = len(drill_keys)
+    progress.drills_passed = drills_passed
+    progress.awaiting_review = len(waiting)
+    progress.attempts = len(graded)
+    progress.score = _mean(scores)
+    if passed and not progress.passed:
+        progress.passed_at = now
+    elif not passed:
+        progress.passed_at = None
+    progress.passed = passed
+    progress.last_activity_at = now
     progress.save()
+    for enrolment in Enrolment.objects.select_for_update().filter(
+        user_id=user_id, course__course_modules__module_id=module_id
+    ):
+        enrolment_refresh(enrolment=enrolment)
+    skill_refresh(user_id=user_id, skill_area=module.skill_area)
     evaluate_for_user_on_commit(user_id=user_id)  # the certification rule, after this commit
     return progress
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"))
+
+
+def enrolment_start(
+    *, user: User, course: Course, cohort: Cohort | None = None, start_date: date | None = None
+) -> Enrolment:
+    """Put a recruit on a course (idempotent): due dates count from ``start_date``, by default the
+    cohort's start or today. Joining a cohort later attaches the enrolment to it, keeping its start."""
+    with transaction.atomic():
+        enrolment, created = Enrolment.objects.select_for_update().get_or_create(
+            user=user,
+            course=course,
+            defaults={
+                "cohort": cohort,
+                "start_date": start_date or (cohort.start_date if cohort else timezone.localdate()),
+            },
+        )
+        if not created and cohort is not None and enrolment.cohort_id is None:
+            enrolment.cohort = cohort
+            enrolment.save(update_fields=["cohort", "updated_at"])
+        enrolment_refresh(enrolment=enrolment)
+    return enrolment
+
+
+def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
+    """Recompute an enrolment's aggregate columns from the recruit's ModuleProgress rows (three queries)."""
+    required = list(
+        CourseModule.objects.filter(course_id=enrolment.course_id, required=True).values_list(
+            "module_id", "due_days"
+        )
+    )
+    rows = {
+        p.module_id: p
+        for p in ModuleProgress.objects.filter(
+            user_id=enrolment.user_id, module_id__in=[m for m, _ in required]
+        )
+    }
+    passed = [m for m, _ in required if rows.get(m) and rows[m].passed]
+    due = [
+        enrolment.start_date + timedelta(days=days)
+        for module_id, days in required
+        if days and module_id not in passed
+    ]
+    enrolment.modules_total = len(required)
+    enrolment.modules_passed = len(passed)
+    enrolment.percent = (
+        (Decimal(100) * len(passed) / len(required)).quantize(Decimal("0.01")) if required else Decimal(0)
+    )
+    enrolment.average_score = _mean([r.score for r in rows.values() if r.score is not None])
+    enrolment.awaiting_review = sum(r.awaiting_review for r in rows.values())
+    enrolment.next_due_date = min(due, default=None)
+    complete = bool(required) and len(passed) == len(required)
+    if complete and enrolment.completed_at is None:
+        enrolment.completed_at = timezone.now()
+    elif not complete:
+        enrolment.completed_at = None
+    enrolment.last_activity_at = max(
+        (r.last_activity_at for r in rows.values() if r.last_activity_at), default=None
+    )
+    enrolment.save()
+    return enrolment
+
+
+def skill_refresh(*, user_id: int, skill_area: str) -> SkillProgress:
+    """Recompute one recruit × skill area aggregate from the ModuleProgress rows of that area."""
+    module_ids = list(
+        Module.objects.filter(
+            skill_area=skill_area, is_active=True, current_version__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    rows = list(ModuleProgress.objects.filter(user_id=user_id, module_id__in=module_ids))
+    skill, _ = SkillProgress.objects.select_for_update().get_or_create(user_id=user_id, skill_area=skill_area)
+    skill.modules_total = len(module_ids)
+    skill.modules_passed = sum(1 for r in rows if r.passed)
+    skill.average_score = _mean([r.score for r in rows if r.score is not None])
+    skill.save()
+    return skill
 
 
 def _counted_attempt(attempts: list[Attempt]) -> Attempt | None:

@@ -1,0 +1,1 @@
+"""Item analysis tasks (reports queue)."""
