@@ -32,6 +32,8 @@ class User(AbstractUser):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     # The interface language last chosen; emails and notifications are written in it.
     language = models.CharField(_("language"), max_length=8, default="zh-hans", blank=True)
+    # Denormalised for the header bell: raised by notification_create, recomputed by notifications_mark_read.
+    unread_notifications = models.PositiveIntegerField(_("unread notifications"), default=0, editable=False)
 
     objects = EmailUserManager()
 

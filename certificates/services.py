@@ -7,12 +7,10 @@ import logging
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -34,7 +32,7 @@ def recipient_identity(*, email: str, salt: str) -> str:
 def _rule_check(*, user_id: int, rule: dict, since: datetime | None) -> RuleOutcome:
     slugs, refs = rule_requirements(rule)
     evidence = selectors.module_evidence(user_id=user_id, slugs=slugs, since=since)
-    drills = {ref: selectors.drill_passed(user_id=user_id, ref=ref) for ref in refs}
+    drills = {ref: selectors.drill_passed(user_id=user_id, ref=ref, since=since) for ref in refs}
     return certification_rule_check(rule, evidence, drills)
 
 
@@ -46,8 +44,9 @@ def certification_evaluate(
     Returns the user's current (valid, unexpired) certificate for the course, or None. A current
     certificate is re-checked against the rule it was issued under: a regrade that drops a required score
     below the pass mark keeps it and flags it (audited); a later recovery clears the flag. A revoked
-    certificate is final: no new one is issued automatically. An expired one opens a renewal, which needs
-    fresh passes graded after the expiry.
+    certificate is final: no new one is issued automatically. From ``RENEWAL_WINDOW`` before its expiry
+    (and after it) a certificate can be renewed: the rule met again with passes graded since the window
+    opened issues a new certificate that replaces it.
     """
     course = Course.objects.only("id", "level", "certification").get(pk=course_id)
     rule = course.certification or {}
@@ -68,12 +67,20 @@ def certification_evaluate(
             return None
         if latest is not None and latest.state(now) == CertificateState.VALID:
             issued_rule = latest.scores.get("rule", rule)
-            since = latest.replaces.expires_at if latest.replaces else None
+            since = selectors.renewal_opens(latest.replaces)
             _flag_sync(
                 certificate=latest, outcome=_rule_check(user_id=user_id, rule=issued_rule, since=since)
             )
-            return latest
-        since = latest.expires_at if latest is not None else None
+            opens = selectors.renewal_opens(latest)
+            if opens is None or now < opens:
+                return latest
+            renewal = _rule_check(user_id=user_id, rule=rule, since=opens)
+            if not renewal.met:
+                return latest
+            return _certificate_issue(
+                course=course, user_id=user_id, outcome=renewal, replaces=latest, now=now
+            )
+        since = selectors.renewal_opens(latest)
         outcome = _rule_check(user_id=user_id, rule=rule, since=since)
         if not outcome.met:
             return None
@@ -170,27 +177,32 @@ def certificate_revoke(*, certificate: Certificate, reason: str, acting_user: Us
 
 
 def certificate_notify(*, certificate_id: int) -> bool:
-    """Email the holder once that their certificate was issued; False when already sent or revoked."""
+    """Tell the holder once that their certificate was issued: in the site, and by email unless they switched
+    that off (notification_create queues it after commit). False when already told or revoked."""
+    from notifications.models import Kind
+    from notifications.services import notification_create
+
     with transaction.atomic():
+        # The lock and notified_at keep it once per certificate; the notification's unique key and its
+        # emailed_at keep the email once even if notified_at were cleared.
         certificate = (
             Certificate.objects.select_for_update(of=("self",))
-            .select_related("user", "course")
+            .select_related("course")
             .get(pk=certificate_id)
         )
         if certificate.notified_at or certificate.status == CertificateStatus.REVOKED:
             return False
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Your certificate: %(title)s") % {"title": certificate.course.title}
-            body = _(
-                "Congratulations, %(name)s: you are certified as %(title)s.\n\n"
-                "Your certificate and its PDF: %(page)s\nPublic verification: %(verify)s\n"
-            ) % {
-                "name": certificate.holder_name,
+        notification_create(
+            user_id=certificate.user_id,
+            kind=Kind.CERTIFICATE_ISSUED,
+            key=f"certificate:{certificate.pk}",
+            params={
                 "title": certificate.course.title,
-                "page": settings.SITE_ROOT + reverse("certificate_detail", args=[certificate.code]),
-                "verify": settings.SITE_ROOT + reverse("certificate_verify", args=[certificate.code]),
-            }
-        send_mail(subject, body, None, [certificate.user.email])
+                "title_en": certificate.course.title_en,
+                "level": certificate.level,
+            },
+            url=reverse("certificate_detail", args=[certificate.code]),
+        )
         certificate.notified_at = timezone.now()
         certificate.save(update_fields=["notified_at"])
     return True
