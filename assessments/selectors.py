@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from assessments.grading.scenario import choice_permutation
 from assessments.grading.translate import answer_translate, order_translate
 from assessments.masking import mask_question
-from assessments.models import Attempt, Quiz, Response
+from assessments.models import Attempt, Drill, Quiz, Response
 from courses.authoring.serialize import public_question
 from courses.models import Module
 
@@ -29,9 +32,179 @@ def module_quizzes(*, module: Module) -> list[Quiz]:
 def attempt_get(*, user: User, attempt_id: int) -> Attempt:
     """The user's own attempt; anybody else's id is a 404, exactly like a missing one."""
     try:
-        return Attempt.objects.select_related("quiz__version__module").get(pk=attempt_id, user=user)
+        return Attempt.objects.select_related("quiz__version__module", "drill__version__module").get(
+            pk=attempt_id, user=user
+        )
     except Attempt.DoesNotExist:
         raise Http404("no such attempt") from None
+
+
+def drill_get(*, module: Module, key: str) -> Drill:
+    try:
+        return Drill.objects.select_related("version__module").get(version=module.current_version, key=key)
+    except Drill.DoesNotExist:
+        raise Http404("no such drill") from None
+
+
+def module_drills(*, module: Module) -> list[Drill]:
+    return list(Drill.objects.filter(version=module.current_version))
+
+
+def drill_attempts(*, user: User, drill: Drill) -> list[Attempt]:
+    """The user's attempts at this drill, at every version of it, newest first."""
+    return list(
+        Attempt.objects.filter(user=user, module_id=drill.version.module_id, drill__key=drill.key).order_by(
+            "-started_at"
+        )
+    )
+
+
+@dataclass
+class ScenarioStepView:
+    """What an open scenario shows: the situation and the choices' labels, in this attempt's order."""
+
+    id: str
+    html: str
+    choices: list[str]  # label html, in display order; the form posts the display position
+    deadline: datetime | None
+    seconds: int
+    taken: list[dict[str, str]]  # the steps already passed: situation and the label chosen, nothing more
+
+
+def scenario_step(*, attempt: Attempt) -> ScenarioStepView:
+    """The recruit's current step. No points, feedback, targets or authored order reach the page."""
+    steps = attempt.drill.data["steps"]
+    current = attempt.state["current"]
+    step = steps[current]
+    order = choice_permutation(attempt.seed, current, len(step["choices"]))
+    taken = [
+        {
+            "html": steps[p["step"]]["html"],
+            "label_html": steps[p["step"]]["choices"][p["choice"]]["label_html"],
+        }
+        for p in attempt.state.get("path", [])
+    ]
+    deadline = parse_datetime(attempt.state["deadline"]) if attempt.state.get("deadline") else None
+    return ScenarioStepView(
+        id=current,
+        html=step["html"],
+        choices=[step["choices"][i]["label_html"] for i in order],
+        deadline=deadline,
+        seconds=int(step.get("time_limit_seconds") or 0),
+        taken=taken,
+    )
+
+
+def dataset_table(*, attempt: Attempt) -> tuple[list[str], list[list[int]]]:
+    """A data exercise's own dataset as column names and rows, for the page and the CSV download."""
+    table = attempt.state.get("dataset") or {}
+    columns = list(table)
+    rows = [list(values) for values in zip(*(table[c] for c in columns), strict=True)] if columns else []
+    return columns, rows
+
+
+def _scenario_review(attempt: Attempt) -> dict[str, Any]:
+    """The recruit's path beside the best path, with each turn's feedback, from the grader's details."""
+    steps = attempt.drill.data["steps"]
+    details = attempt.result or {}
+
+    def row(entry: dict[str, Any]) -> dict[str, Any]:
+        step = steps[entry["step"]]
+        choice = step["choices"][entry["choice"]]
+        best = entry.get("best_choice")
+        return {
+            "step_html": step["html"],
+            "label_html": choice["label_html"],
+            "feedback_html": choice["feedback_html"],
+            "points": entry.get("points"),
+            "late": entry.get("late"),
+            "was_best": best is None or best == entry["choice"],
+            "best_label_html": None if best is None else step["choices"][best]["label_html"],
+        }
+
+    ending = steps.get(details.get("ending", ""), {})
+    return {
+        "path": [row(e) for e in details.get("path", [])],
+        "best_path": [
+            {
+                "step_html": steps[e["step"]]["html"],
+                "label_html": steps[e["step"]]["choices"][e["choice"]]["label_html"],
+            }
+            for e in details.get("best_path", [])
+        ],
+        "ending_html": ending.get("html", ""),
+        "outcome": details.get("outcome", ""),
+        "points": details.get("points"),
+        "max_points": details.get("max_points"),
+    }
+
+
+def _written_review(attempt: Attempt) -> dict[str, Any]:
+    """Each criterion: what the grader found (matched words, missed concepts) and, once a trainer reviewed
+    the response, the trainer's score and comment, which are final."""
+    criteria = attempt.drill.data["criteria"]
+    found = {c["id"]: c for c in (attempt.result or {}).get("criteria", [])}
+    review = getattr(attempt, "review", None) if attempt.drill.kind == "written" else None
+    decided = review.scores if review and review.status == "done" else {}
+    rows = []
+    for criterion in criteria:
+        auto = found.get(criterion["id"], {})
+        rows.append(
+            {
+                "id": criterion["id"],
+                "description_html": criterion["description_html"],
+                "points": criterion["points"],
+                "auto_score": auto.get("score"),
+                "matched": [c["matched"] for c in auto.get("concepts", []) if c.get("matched")],
+                "missed": [c["synonyms"][0] for c in auto.get("concepts", []) if not c.get("matched")],
+                "required": auto.get("required"),
+                "forbidden": auto.get("forbidden", []),
+                "trainer": decided.get(criterion["id"]),
+            }
+        )
+    return {"criteria": rows, "text": attempt.state.get("text", ""), "review": review}
+
+
+def answers_revealed(*, attempt: Attempt) -> bool:
+    """Whether the recruit's review may show the correct answers, by the quiz's ``show_answers`` rule.
+
+    after_grading: always; after_passing: once any attempt at this quiz passed; after_last_attempt: once
+    no attempt is left (with unlimited attempts, never); never: never. Drills always show their key.
+    """
+    if not attempt.quiz_id:
+        return True
+    rule = attempt.quiz.settings.get("show_answers") or "after_grading"
+    if rule == "after_grading":
+        return True
+    if rule == "never":
+        return False
+    mine = Attempt.objects.filter(
+        user_id=attempt.user_id, module_id=attempt.module_id, quiz__key=attempt.quiz.key
+    )
+    if rule == "after_passing":
+        return bool(attempt.passed) or mine.filter(passed=True).exists()
+    allowed = attempt.quiz.attempts_allowed
+    return bool(allowed) and mine.count() >= allowed
+
+
+def attempt_review_context(*, attempt: Attempt, reveal: bool | None = None) -> dict[str, Any]:
+    """Everything ``assessments/_review.html`` needs to show any attempt's result, for its owner, its
+    trainers and the managers of its cohort (the caller has scoped the attempt). ``reveal`` (default:
+    the quiz's rule for its recruit) says whether correct answers are shown; staff pass True."""
+    context: dict[str, Any] = {"attempt": attempt, "questions": [], "scenario": None, "written": None}
+    context["reveal"] = answers_revealed(attempt=attempt) if reveal is None else reveal
+    if not (attempt.is_finished or attempt.is_awaiting_review):
+        return context
+    kind = attempt.kind
+    if kind in ("quiz", "data"):
+        context["questions"] = attempt_questions(attempt=attempt)
+    if kind == "data":
+        context["columns"], context["rows"] = dataset_table(attempt=attempt)
+    elif kind == "scenario":
+        context["scenario"] = _scenario_review(attempt)
+    elif kind == "written":
+        context["written"] = _written_review(attempt)
+    return context
 
 
 def quiz_attempts(*, user: User, quiz: Quiz) -> list[Attempt]:

@@ -11,11 +11,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from assessments.drill_services import drill_attempt_grade
 from assessments.grading import InvalidAnswer, check_answer, grade_question
 from assessments.grading.translate import Incompatible, answer_translate
 from assessments.models import (
@@ -30,7 +32,7 @@ from assessments.models import (
     ScoreChange,
     ScoreChangeKind,
 )
-from assessments.rules import start_refusal
+from assessments.rules import cycle_start, start_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +43,23 @@ class AttemptError(Exception):
     """A request the attempt's rules refuse; the message is shown to the recruit."""
 
 
+def lock_refusal(*, user: User, module) -> str | None:
+    """Why ``user`` may not start the module's assessments yet (its prerequisites), or None."""
+    from courses.selectors import module_lock
+
+    missing = module_lock(user=user, module=module)
+    if not missing:
+        return None
+    return _("Pass these modules first: %(names)s.") % {"names": ", ".join(m.display_title for m in missing)}
+
+
 def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
-    """Open an attempt, or return the one already open: draw, shuffle and store exactly what is served."""
+    """Open an attempt, or return the one already open: draw, shuffle and store exactly what is served.
+
+    A module locked by its prerequisites refuses."""
+    refusal = lock_refusal(user=user, module=quiz.version.module)
+    if refusal:
+        raise AttemptError(refusal)
     with transaction.atomic():
         # Lock the user row: two quick clicks on "start" must not open two attempts.
         User.objects.select_for_update().only("pk").get(pk=user.pk)
@@ -53,7 +70,12 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt:
             return open_attempt
-        refusal = start_refusal(quiz=quiz, attempts=attempts, now=timezone.now())
+        refusal = start_refusal(
+            quiz=quiz,
+            attempts=attempts,
+            now=timezone.now(),
+            cycle_start=cycle_start(user=user, module=quiz.version.module),
+        )
         if refusal:
             raise AttemptError(refusal)
 
@@ -127,7 +149,11 @@ def _answers_store(*, attempt: Attempt, answers: dict[int, Any]) -> list[Respons
 
 
 def _open_attempt_lock(*, user: User, attempt_id: int) -> Attempt:
-    attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("drill").get(pk=attempt_id, user=user)
+    )
+    if attempt.drill_id and attempt.drill.kind != "data":
+        raise AttemptError(_("This attempt is not answered with this form."))
     if not attempt.is_open:
         raise AttemptError(_("This attempt has already been submitted."))
     if attempt.deadline and timezone.now() > attempt.deadline:
@@ -150,7 +176,13 @@ def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> A
     from assessments.tasks import grade_attempt
 
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("drill")
+            .get(pk=attempt_id, user=user)
+        )
+        if attempt.drill_id and attempt.drill.kind != "data":
+            raise AttemptError(_("This attempt is not answered with this form."))
         if not attempt.is_open:
             return attempt
         if attempt.deadline and timezone.now() > attempt.deadline:
@@ -183,7 +215,9 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
     )
     with transaction.atomic():
         attempt = (
-            Attempt.objects.select_for_update(of=("self",)).select_related("quiz__version").get(pk=attempt_id)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz__version", "drill__version")
+            .get(pk=attempt_id)
         )
         if attempt.status != AttemptStatus.SUBMITTED:
             logger.info("attempt %s is %s: nothing to grade", attempt_id, attempt.status)
@@ -197,36 +231,109 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
             attempt.save(update_fields=["status", "error"])
             logger.error("attempt %s: %s", attempt_id, attempt.error)
             return attempt
-        responses = list(attempt.responses.select_related("question_version"))
-        total = Decimal(0)
-        maximum = Decimal(0)
-        for response in responses:
-            result = grade_question(response.question_version.data, response.answer)
-            response.score = result.score
-            response.max_score = result.max_score
-            response.correct = result.correct
-            response.feedback_html = result.feedback
-            response.details = result.details
-            total += result.score
-            maximum += result.max_score
-        Response.objects.bulk_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
-        attempt.score = total
-        attempt.max_score = maximum
-        attempt.percent = (100 * total / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
-        attempt.passed = attempt.percent >= attempt.quiz.version.pass_mark
-        attempt.status = AttemptStatus.GRADED
-        attempt.graded_at = timezone.now()
+        if attempt.drill_id:
+            drill_attempt_grade(attempt=attempt)
+        else:
+            _quiz_attempt_grade(attempt=attempt)
         attempt.error = ""
         attempt.save(
-            update_fields=["score", "max_score", "percent", "passed", "status", "graded_at", "error"]
+            update_fields=[
+                "score",
+                "max_score",
+                "percent",
+                "passed",
+                "status",
+                "graded_at",
+                "error",
+                "result",
+            ]
         )
         progress_update(user_id=attempt.user_id, module_id=attempt.module_id)
+        attempt_notify_graded(attempt=attempt)
+        _statistics_request(attempt=attempt)
         if os.environ.get("GRADING_TEST_DELAY_S"):
             # Fault tests only (tests/faults/): hold the lock with nothing committed, so a test can kill
             # the worker mid-grading or deliver a duplicate that must wait. Never set in production.
             time.sleep(float(os.environ["GRADING_TEST_DELAY_S"]))
     logger.info("attempt %s graded: %s/%s", attempt_id, attempt.score, attempt.max_score)
     return attempt
+
+
+def _quiz_attempt_grade(*, attempt: Attempt) -> None:
+    """Grade a locked, submitted quiz attempt in place (the caller saves and commits)."""
+    responses = list(attempt.responses.select_related("question_version"))
+    total = Decimal(0)
+    maximum = Decimal(0)
+    for response in responses:
+        result = grade_question(response.question_version.data, response.answer)
+        response.score = result.score
+        response.max_score = result.max_score
+        response.correct = result.correct
+        response.feedback_html = result.feedback
+        response.details = result.details
+        total += result.score
+        maximum += result.max_score
+    Response.objects.bulk_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
+    attempt.score = total
+    attempt.max_score = maximum
+    attempt.percent = (100 * total / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
+    attempt.passed = attempt.percent >= attempt.quiz.version.pass_mark
+    attempt.status = AttemptStatus.GRADED
+    attempt.graded_at = timezone.now()
+
+
+def attempt_notify_graded(*, attempt: Attempt) -> None:
+    """Tell the recruit their result is ready, once; a response queued for review tells the trainers."""
+    from notifications.models import Kind
+    from notifications.services import notification_create
+
+    assessment = attempt.assessment
+    module = attempt.module
+    params = {
+        "title": assessment.title or assessment.key,
+        "module": module.title,
+        "percent": None if attempt.percent is None else str(attempt.percent),
+        "passed": bool(attempt.passed),
+        "awaiting_review": attempt.status == AttemptStatus.NEEDS_REVIEW,
+    }
+    url = reverse("attempt_detail", args=[attempt.pk])
+    if attempt.status == AttemptStatus.GRADED:
+        notification_create(
+            user_id=attempt.user_id, kind=Kind.GRADED, key=f"attempt:{attempt.pk}", params=params, url=url
+        )
+    elif attempt.status == AttemptStatus.NEEDS_REVIEW:
+        review_params = {"title": params["title"], "module": module.title, "recruit": str(attempt.user)}
+        review_url = reverse("trainer_review", args=[attempt.review.pk])
+        for trainer_id in _trainer_ids():
+            notification_create(
+                user_id=trainer_id,
+                kind=Kind.REVIEW_NEEDED,
+                key=f"attempt:{attempt.pk}",
+                params=review_params,
+                url=review_url,
+            )
+
+
+def _trainer_ids() -> list[int]:
+    """Everyone who may grade written answers (policy.is_trainer), as ids."""
+    from django.db.models import Q
+
+    from accounts.models import Role
+
+    return list(
+        User.objects.filter(Q(role=Role.TRAINER) | Q(is_staff=True), is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _statistics_request(*, attempt: Attempt) -> None:
+    try:  # TEMPORARY until assessments.analysis lands
+        from assessments.analysis import statistics_request_on_commit
+    except ImportError:
+        return
+
+    statistics_request_on_commit(module_id=attempt.module_id, key=attempt.assessment.key)
 
 
 def attempt_mark_error(*, attempt_id: int, reason: str) -> bool:

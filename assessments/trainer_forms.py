@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -31,3 +33,41 @@ class OverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The recruit sees this reason next to the score."),
     )
+
+
+class ReviewForm(forms.Form):
+    """A trainer's score and comment for each criterion of a rubric, and an overall comment."""
+
+    comment = forms.CharField(
+        label=_("Comment to the recruit"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, criteria: list[dict], suggestion: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            cid = criterion["id"]
+            self.fields[f"score_{cid}"] = forms.DecimalField(
+                label=_("Points for “%(c)s”") % {"c": cid},
+                min_value=0,
+                max_value=Decimal(criterion["points"]),
+                max_digits=8,
+                decimal_places=2,
+                initial=suggestion.get(cid),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 6}),
+            )
+            self.fields[f"comment_{cid}"] = forms.CharField(
+                label=_("Comment on “%(c)s”") % {"c": cid}, max_length=2000, required=False
+            )
+
+    def rows(self) -> list[tuple[dict, forms.BoundField, forms.BoundField]]:
+        return [(c, self[f"score_{c['id']}"], self[f"comment_{c['id']}"]) for c in self.criteria]
+
+    def decision(self) -> tuple[dict[str, str], dict[str, str], str]:
+        data = self.cleaned_data
+        scores = {c["id"]: str(data[f"score_{c['id']}"]) for c in self.criteria}
+        comments = {c["id"]: data[f"comment_{c['id']}"] for c in self.criteria}
+        return scores, comments, data["comment"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +17,14 @@ from assessments.grading.translate import compatibility_problem
 from assessments.models import (
     Attempt,
     AttemptStatus,
+    DrillReview,
     Question,
     QuestionVersion,
     QuizQuestion,
     RegradeJob,
     RegradeStatus,
     Response,
+    ReviewStatus,
     ScoreChange,
 )
 
@@ -165,7 +170,9 @@ def attempts_recent(*, user: User, email: str = "") -> list[Attempt]:
     if email:
         attempts = attempts.filter(user__email__icontains=email)
     return list(
-        attempts.select_related("user", "quiz__version__module").order_by("-graded_at", "-pk")[:ATTEMPTS_PAGE]
+        attempts.select_related("user", "module", "quiz__version__module", "drill__version__module").order_by(
+            "-graded_at", "-pk"
+        )[:ATTEMPTS_PAGE]
     )
 
 
@@ -173,9 +180,49 @@ def attempt_get(*, user: User, attempt_id: int) -> Attempt:
     """Any recruit's finished attempt, for a trainer."""
     _trainer_only(user)
     try:
-        return Attempt.objects.select_related("user", "quiz__version__module").get(pk=attempt_id)
+        return Attempt.objects.select_related(
+            "user", "module", "quiz__version__module", "drill__version__module"
+        ).get(pk=attempt_id)
     except Attempt.DoesNotExist:
         raise Http404("no such attempt") from None
+
+
+def recruit_label(user: User) -> str:
+    """How a trainer sees a recruit: name and email, or a stable pseudonym when results are anonymised
+    (settings.TRAINER_SEES_NAMES off), the same on every page and never reversible without the key."""
+    if settings.TRAINER_SEES_NAMES:
+        return f"{user} <{user.email}>" if str(user) != user.email else user.email
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"recruit:{user.pk}".encode(), hashlib.sha256).hexdigest()
+    return str(_("Recruit %(code)s") % {"code": digest[:6].upper()})
+
+
+def reviews_pending(*, user: User) -> list[DrillReview]:
+    """Written responses waiting for a trainer, oldest first (first come, first reviewed)."""
+    _trainer_only(user)
+    return list(
+        DrillReview.objects.filter(status=ReviewStatus.PENDING)
+        .select_related("attempt__user", "attempt__drill__version__module")
+        .order_by("created_at", "pk")[:ATTEMPTS_PAGE]
+    )
+
+
+def reviews_done(*, user: User) -> list[DrillReview]:
+    _trainer_only(user)
+    return list(
+        DrillReview.objects.filter(status=ReviewStatus.DONE)
+        .select_related("attempt__user", "attempt__drill__version__module", "reviewer")
+        .order_by("-decided_at", "-pk")[:20]
+    )
+
+
+def review_get(*, user: User, review_id: int) -> DrillReview:
+    _trainer_only(user)
+    try:
+        return DrillReview.objects.select_related(
+            "attempt__user", "attempt__drill__version__module", "reviewer"
+        ).get(pk=review_id)
+    except DrillReview.DoesNotExist:
+        raise Http404("no such review") from None
 
 
 def attempt_score_changes(*, user: User, attempt: Attempt) -> list[ScoreChange]:

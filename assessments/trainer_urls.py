@@ -13,6 +13,8 @@ urlpatterns = [
     ),
     path("regrades/<int:job_id>/resume/", trainer_views.regrade_job_resume, name="trainer_regrade_resume"),
     path("attempts/", trainer_views.attempt_list, name="trainer_attempts"),
+    path("reviews/", trainer_views.review_list, name="trainer_reviews"),
+    path("reviews/<int:review_id>/", trainer_views.review_detail, name="trainer_review"),
     path("attempts/<int:attempt_id>/", trainer_views.attempt_detail, name="trainer_attempt"),
     path(
         "attempts/<int:attempt_id>/responses/<int:response_id>/override/",

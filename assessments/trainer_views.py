@@ -5,6 +5,7 @@ Only trainers and staff reach them; everybody else gets a 404, as if the pages d
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import selectors, services
+from assessments import drill_services, selectors, services
 from assessments import trainer_selectors as ts
-from assessments.trainer_forms import OverrideForm, RegradeForm
+from assessments.trainer_forms import OverrideForm, RegradeForm, ReviewForm
 
 
 @login_required
@@ -72,23 +73,24 @@ def regrade_job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def attempt_list(request: HttpRequest) -> HttpResponse:
-    email = request.GET.get("email", "").strip()[:254]
+    # Searching by email would undo anonymised results, so the filter exists only when names are shown.
+    email = request.GET.get("email", "").strip()[:254] if settings.TRAINER_SEES_NAMES else ""
     attempts = ts.attempts_recent(user=request.user, email=email)
-    return render(request, "assessments/trainer/attempts.html", {"attempts": attempts, "email": email})
+    for attempt in attempts:
+        attempt.recruit = ts.recruit_label(attempt.user)
+    ctx = {"attempts": attempts, "email": email, "names_shown": settings.TRAINER_SEES_NAMES}
+    return render(request, "assessments/trainer/attempts.html", ctx)
 
 
 def _attempt_page(request: HttpRequest, attempt, *, forms=None, status: int = 200) -> HttpResponse:
-    questions = selectors.attempt_questions(attempt=attempt) if attempt.is_finished else []
+    ctx = selectors.attempt_review_context(attempt=attempt, reveal=True)
     forms = forms or {}
-    for q in questions:
+    for q in ctx["questions"]:
         q.override_form = forms.get(q.response.pk) or OverrideForm(
             initial={"score": q.response.score}, prefix=f"r{q.response.pk}"
         )
-    ctx = {
-        "attempt": attempt,
-        "questions": questions,
-        "changes": ts.attempt_score_changes(user=request.user, attempt=attempt),
-    }
+    ctx["recruit"] = ts.recruit_label(attempt.user)
+    ctx["changes"] = ts.attempt_score_changes(user=request.user, attempt=attempt)
     return render(request, "assessments/trainer/attempt.html", ctx, status=status)
 
 
@@ -120,3 +122,54 @@ def response_override(request: HttpRequest, attempt_id: int, response_id: int) -
             return redirect("trainer_attempt", attempt_id=attempt.pk)
     attempt.refresh_from_db()
     return _attempt_page(request, attempt, forms={response.pk: form}, status=400)
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    pending = ts.reviews_pending(user=request.user)
+    done = ts.reviews_done(user=request.user)
+    for review in [*pending, *done]:
+        review.recruit = ts.recruit_label(review.attempt.user)
+    return render(request, "assessments/trainer/reviews.html", {"pending": pending, "done": done})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    """The response, the rubric and the automatic suggestion; the trainer's scores are final."""
+    review = ts.review_get(user=request.user, review_id=review_id)
+    attempt = review.attempt
+    criteria = attempt.drill.data["criteria"]
+    auto = {c["id"]: c.get("score") for c in (attempt.result or {}).get("criteria", [])}
+    decided = {cid: row["score"] for cid, row in (review.scores or {}).items()}
+    form = ReviewForm(
+        request.POST or None,
+        criteria=criteria,
+        suggestion=decided or auto,
+        initial={"comment": review.comment},
+    )
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        scores, comments, comment = form.decision()
+        try:
+            drill_services.review_decide(
+                review=review, scores=scores, comments=comments, comment=comment, acting_user=request.user
+            )
+        except drill_services.DrillError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Review saved. The recruit now sees the result and your comments."))
+            return redirect("trainer_reviews")
+    ctx = selectors.attempt_review_context(attempt=attempt, reveal=True)
+    ctx.update(
+        {
+            "review": review,
+            "form": form,
+            "error": error,
+            "recruit": ts.recruit_label(attempt.user),
+            "changes": ts.attempt_score_changes(user=request.user, attempt=attempt),
+        }
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "assessments/trainer/review.html", ctx, status=status)

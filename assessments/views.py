@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import rules, selectors, services
+from assessments import drill_views, rules, selectors, services
 from assessments.forms import answers_from_post
 from assessments.grading import InvalidAnswer
 from courses import selectors as course_selectors
@@ -28,20 +29,37 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         "quiz": quiz,
         "attempts": attempts,
         "open_attempt": next((a for a in attempts if a.is_open), None),
-        "refusal": rules.start_refusal(quiz=quiz, attempts=attempts, now=timezone.now()),
+        "refusal": rules.start_refusal(
+            quiz=quiz,
+            attempts=attempts,
+            now=timezone.now(),
+            cycle_start=rules.cycle_start(user=request.user, module=module),
+        ),
         "pool_size": quiz.pool.count(),
     }
     return render(request, "assessments/quiz_detail.html", ctx)
 
 
 def _attempt_page(request: HttpRequest, attempt, *, error: str = "", status: int = 200) -> HttpResponse:
+    if attempt.drill_id and (attempt.drill.kind != "data" or not attempt.is_open):
+        return drill_views.attempt_page(request, attempt, error=error, status=status)
+    assessment = attempt.assessment
     ctx = {
         "attempt": attempt,
-        "module": attempt.quiz.version.module,
-        "quiz": attempt.quiz,
-        "questions": selectors.attempt_questions(attempt=attempt),
+        "module": assessment.version.module,
+        "assessment": assessment,
+        "back_url": reverse(
+            "drill_detail" if attempt.drill_id else "quiz_detail",
+            args=[assessment.version.module.slug, assessment.key],
+        ),
         "error": error,
     }
+    if attempt.is_finished:
+        ctx.update(selectors.attempt_review_context(attempt=attempt))
+    else:
+        ctx["questions"] = selectors.attempt_questions(attempt=attempt)
+    if attempt.drill_id:
+        ctx["columns"], ctx["rows"] = selectors.dataset_table(attempt=attempt)
     return render(request, "assessments/attempt_detail.html", ctx, status=status)
 
 
@@ -56,6 +74,10 @@ def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @require_POST
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
+    if attempt.drill_id and attempt.drill.kind == "written":
+        return drill_views.written_submit(request, attempt)
+    if attempt.drill_id and attempt.drill.kind == "scenario":
+        return redirect("attempt_detail", attempt_id=attempt.pk)
     try:
         answers = answers_from_post(
             responses=list(attempt.responses.select_related("question_version")), post=request.POST
@@ -85,8 +107,6 @@ def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
 def attempt_status(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """The htmx poll: returns the grading notice until graded, then the full result."""
     attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
-    ctx = {
-        "attempt": attempt,
-        "questions": selectors.attempt_questions(attempt=attempt) if attempt.is_finished else [],
-    }
-    return render(request, "assessments/_attempt_result.html", ctx)
+    return render(
+        request, "assessments/_attempt_result.html", selectors.attempt_review_context(attempt=attempt)
+    )

@@ -3,28 +3,45 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Max
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Attempt, AttemptStatus
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateStatus
 from certificates.rules import ModuleEvidence, rule_requirements
 from courses.models import Course, ModuleProgress
+
+# A certificate can be renewed from this long before it expires: reminders go out then, and the rule's
+# assessments can be taken again with a fresh allowance of attempts.
+RENEWAL_WINDOW = timedelta(days=30)
 
 # Codes are secrets.token_urlsafe(16): 22 characters. Anything else is not found without a query.
 CODE_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
-def drill_passed(*, user_id: int, ref: str) -> bool:
-    """Whether ``user_id`` passed the drill ``module/drill``. Always False until drills are graded.
-
-    Drills are parsed and validated but not yet imported, played or graded (docs/authoring.md), so there
-    is no result to read: a certification track that requires a drill cannot be met yet, honestly.
-    """
-    return False
+def drill_passed(*, user_id: int, ref: str, since: datetime | None = None) -> bool:
+    """Whether ``user_id`` passed the drill ``module-slug/drill-key``: the persisted aggregate, or for a
+    renewal (``since`` = the previous certificate's expiry) a passing attempt graded after it."""
+    slug, _, key = ref.partition("/")
+    if since is None:
+        row = (
+            ModuleProgress.objects.filter(user_id=user_id, module__slug=slug)
+            .values_list("drill_results", flat=True)
+            .first()
+        )
+        return bool(row and (row.get(key) or {}).get("passed"))
+    return Attempt.objects.filter(
+        user_id=user_id,
+        module__slug=slug,
+        drill__key=key,
+        status=AttemptStatus.GRADED,
+        passed=True,
+        graded_at__gt=since,
+    ).exists()
 
 
 def module_evidence(*, user_id: int, slugs: list[str], since: datetime | None) -> dict[str, ModuleEvidence]:
@@ -51,6 +68,36 @@ def module_evidence(*, user_id: int, slugs: list[str], since: datetime | None) -
         .values_list("module__slug", "best")
     )
     return {slug: ModuleEvidence(score=best, passed=True) for slug, best in rows}
+
+
+def renewal_opens(certificate: Certificate | None) -> datetime | None:
+    """When renewing ``certificate`` becomes possible (None: it never expires, or there is none)."""
+    if certificate is None or certificate.expires_at is None:
+        return None
+    return certificate.expires_at - RENEWAL_WINDOW
+
+
+def renewal_cycle_start(*, user_id: int, module_slug: str, now: datetime | None = None) -> datetime | None:
+    """When the user's current recertification cycle that needs this module began, or None.
+
+    A cycle is open while one of the user's certificates that requires the module (by the rule it was
+    issued under) is in or past its renewal window, is not revoked and has not been renewed yet. Attempts
+    started before the cycle do not count against the attempts allowed.
+    """
+    now = now or timezone.now()
+    candidates = Certificate.objects.filter(
+        user_id=user_id,
+        status=CertificateStatus.VALID,
+        replaced_by__isnull=True,
+        expires_at__isnull=False,
+        expires_at__lte=now + RENEWAL_WINDOW,
+    ).only("expires_at", "scores")
+    starts = []
+    for certificate in candidates:
+        modules, drills = rule_requirements(certificate.scores.get("rule") or {})
+        if module_slug in modules or any(ref.partition("/")[0] == module_slug for ref in drills):
+            starts.append(renewal_opens(certificate))
+    return max(starts, default=None)
 
 
 def certificate_list(*, user: User) -> list[Certificate]:

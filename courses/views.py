@@ -1,6 +1,8 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import selectors as assessment_selectors
@@ -14,13 +16,20 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
     module = selectors.module_get(slug=slug)
+    progress = selectors.module_progress(user=request.user, module=module)
+    drills = assessment_selectors.module_drills(module=module)
+    results = progress.drill_results if progress else {}
+    for drill in drills:
+        drill.my_result = results.get(drill.key)
     ctx = {
         "module": module,
         "version": module.current_version,
         "lessons": selectors.module_lessons(module=module),
         "read": selectors.lessons_read(user=request.user, module=module),
         "quizzes": assessment_selectors.module_quizzes(module=module),
-        "progress": selectors.module_progress(user=request.user, module=module),
+        "drills": drills,
+        "progress": progress,
+        "locked_by": selectors.module_lock(user=request.user, module=module),
     }
     return render(request, "courses/module_detail.html", ctx)
 
@@ -28,6 +37,9 @@ def module_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def lesson_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     module = selectors.module_get(slug=slug)
+    if selectors.module_lock(user=request.user, module=module):
+        messages.info(request, _("This module opens once you have passed the modules it builds on."))
+        return redirect("module_detail", slug=module.slug)
     lessons = selectors.module_lessons(module=module)
     lesson = selectors.lesson_get(module=module, key=key)
     index = next(i for i, item in enumerate(lessons) if item.key == lesson.key)

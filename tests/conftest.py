@@ -34,6 +34,7 @@ def shared_fixtures(name: str) -> Path:
 
 
 FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
+FIXTURE_DRILLS = ROOT / "tests" / "fixtures" / "drills"
 IN_CI = os.getenv("CI", "").lower() == "true"
 TEST_REDIS_URL = os.getenv("TEST_REDIS_URL", "")
 HOW_TO_START = (
@@ -211,6 +212,26 @@ def imported(db, content_tree):
     from courses.models import Module
 
     return Module.objects.get(slug="demo-basics")
+
+
+@pytest.fixture
+def drill_module(db):
+    """The fixture module with one drill of each kind (tests/fixtures/drills), imported."""
+    from courses.authoring.loader import load_tree
+    from courses.models import Module
+    from courses.services import content_import
+
+    tree = load_tree(FIXTURE_DRILLS)
+    assert not tree.errors, tree.errors
+    content_import(tree=tree)
+    return Module.objects.get(slug="drills-demo")
+
+
+@pytest.fixture
+def trainer(db, django_user_model):
+    return django_user_model.objects.create_user(
+        email="trainer@example.com", password="pw-trainer-1", role="trainer"
+    )
 
 
 @pytest.fixture

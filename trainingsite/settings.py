@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "notifications.middleware.LanguagePreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -270,7 +272,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=GRADING_SWEEP_INTERVAL),
         "options": {"expires": GRADING_SWEEP_INTERVAL},
     },
+    # Daily reminders at 08:00 local time (CELERY_TIMEZONE); each reminder is unique, so a run repeated or
+    # delayed sends nothing twice. Expire rather than pile up if no worker takes them within hours.
+    "notify-due-dates": {
+        "task": "notifications.tasks.notify_due_dates",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    "notify-expiring-certificates": {
+        "task": "notifications.tasks.notify_expiring_certificates",
+        "schedule": crontab(hour=8, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
+    # The database, not Redis, says which notification emails are unsent: re-queue lost ones hourly.
+    "send-pending-notification-emails": {
+        "task": "notifications.tasks.send_pending_notification_emails",
+        "schedule": crontab(minute=30),
+        "options": {"expires": 3600},
+    },
 }
+CELERY_TIMEZONE = TIME_ZONE
 
 LOGGING = {
     "version": 1,
@@ -294,3 +315,5 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 MAX_TEXT_ANSWER_CHARS = 2000
+# Trainers see recruits' names and emails beside results; off: a stable pseudonym instead.
+TRAINER_SEES_NAMES = envbool("TRAINER_SEES_NAMES", "True")

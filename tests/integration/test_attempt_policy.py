@@ -23,7 +23,7 @@ def test_used_up_attempts_hide_the_start_button_and_refuse_a_post(recruit_client
     recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), correct_answers(attempt))
     url = reverse("quiz_detail", args=[imported.slug, "basics-quiz"])
     page = recruit_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "You have used all 1 attempts for this quiz." in page
+    assert "You have used all 1 attempts allowed." in page
     assert "Start the quiz" not in page
     response = recruit_client.post(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302

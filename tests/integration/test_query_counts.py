@@ -20,9 +20,9 @@ REAL_CONTENT = Path(__file__).resolve().parents[2] / "content"
 # page name -> queries, the session and user lookups (2) included. A change here must be a deliberate one.
 PINNED = {
     "catalogue": 4,
-    "module": 7,
+    "module": 8,  # lessons, quizzes, drills, progress, reads, prerequisites…
     "lesson": 6,
-    "quiz": 6,
+    "quiz": 7,  # + the recertification cycle (attempts allowed again when renewing)
     "attempt_open": 4,
     "attempt_graded": 4,
     "status": 4,
