@@ -1,11 +1,58 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib import messages
 
 from accounts.models import Role
+
+# The raw token of the cohort invitation a visitor opened before signing up or in (courses.manager_views).
+INVITATION_SESSION_KEY = "cohort_invitation_token"
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
-        """Sign-up always makes a recruit, whatever the form carried."""
+        """Sign-up always makes a recruit, whatever the form carried.
+
+        A visitor who came through a cohort invitation and signs up with the invited address has shown they
+        read that mailbox: the address is stashed as verified, so no confirmation email is needed.
+        """
         user.role = Role.RECRUIT
         user.username = form.cleaned_data.get("email") or user.email
+        invited = _invited_email(request)
+        if invited and invited.lower() == (form.cleaned_data.get("email") or "").strip().lower():
+            self.stash_verified_email(request, invited)
         return super().save_user(request, user, form, commit=commit)
+
+    def post_login(self, request, user, **kwargs):
+        """After a sign-up or a login, accept the invitation the visitor came with, if any."""
+        response = super().post_login(request, user, **kwargs)
+        token = request.session.pop(INVITATION_SESSION_KEY, None) if hasattr(request, "session") else None
+        if token:
+            from courses.manager_services import InvitationError, invitation_accept
+
+            try:
+                cohort = invitation_accept(token=token, user=user)
+            except InvitationError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _joined_message(cohort))
+        return response
+
+
+def _invited_email(request) -> str | None:
+    token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
+    if not token:
+        return None
+    from courses.manager_selectors import invitation_find, invitation_state
+
+    invitation = invitation_find(token=token)
+    if invitation is None or invitation_state(invitation) != "valid":
+        return None
+    return invitation.email
+
+
+def _joined_message(cohort) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("You joined the cohort “%(cohort)s”. Your course: %(course)s.") % {
+        "cohort": cohort.name,
+        "course": cohort.course.display_title,
+    }

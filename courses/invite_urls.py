@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from courses import manager_views as views
+
+urlpatterns = [
+    path("<str:token>/", views.invitation_open, name="invitation_open"),
+]

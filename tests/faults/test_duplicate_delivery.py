@@ -1,5 +1,5 @@
 """Fault 3: the same grading task is delivered twice at once. One score, one progress update, one
-certificate, one email.
+certificate, one notification and one email of each kind (the result, the certificate).
 
 Two pool processes take the two messages together; the test-only pause keeps the first inside its
 transaction while the second waits for the row lock, then finds the attempt graded and does nothing.
@@ -14,13 +14,21 @@ import pytest
 from assessments.models import Attempt, AttemptStatus
 from certificates.models import Certificate
 from courses.models import Course, CourseModule, Level, ModuleProgress
+from notifications.models import Kind, Notification
 from tests.faults.conftest import submitted_attempts, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.worker]
 
 
-def mails(directory) -> int:
-    return sum(f.read_text().count("\nSubject: ") for f in directory.glob("*")) if directory.exists() else 0
+def subjects(directory) -> list[str]:
+    if not directory.exists():
+        return []
+    return sorted(
+        line
+        for f in directory.glob("*")
+        for line in f.read_text().splitlines()
+        if line.startswith("Subject: ")
+    )
 
 
 def test_duplicate_delivery_at_once_scores_once(
@@ -49,12 +57,14 @@ def test_duplicate_delivery_at_once_scores_once(
         log = worker.log.read_text()
         return (
             log.count("grade_attempt[") >= 4  # two received, two finished
-            and log.count("succeeded") >= 4  # and the certificate check and its email after them
+            # and after them the certificate check, its notification and the two emails
+            and log.count("succeeded") >= 6
+            and len(subjects(outbox)) >= 2
             and not redis.queued("grading")
             and not redis.queued("notifications")
         )
 
-    wait_until(settled, 40, "both deliveries, the certificate check and the email done")
+    wait_until(settled, 40, "both deliveries, the certificate check and the emails done")
     log = worker.log.read_text()
     assert log.count("assessments.tasks.grade_attempt[") == 4
     assert log.count(f"attempt {attempt_id} graded:") == 1
@@ -67,4 +77,8 @@ def test_duplicate_delivery_at_once_scores_once(
     assert ModuleProgress.objects.get(user=user, module=imported).quiz_attempts == 1
     assert Certificate.objects.filter(user=user, course=course).count() == 1
     assert log.count("certificates.tasks.notify_certificate_issued[") == 2  # received, succeeded: once
-    assert mails(outbox) == 1
+    assert Notification.objects.filter(user=user, kind=Kind.GRADED).count() == 1
+    assert Notification.objects.filter(user=user, kind=Kind.CERTIFICATE_ISSUED).count() == 1
+    sent = subjects(outbox)
+    assert len(sent) == 2, sent
+    assert len(set(sent)) == 2, sent
