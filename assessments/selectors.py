@@ -50,6 +50,14 @@ def module_drills(*, module: Module) -> list[Drill]:
     return list(Drill.objects.filter(version=module.current_version))
 
 
+def drill_titles(*, versions: list[int | None]) -> dict[tuple[int, str], str]:
+    """(module version id, drill key) -> title, for the drills of these versions: one query."""
+    rows = Drill.objects.filter(version_id__in=[v for v in versions if v]).values_list(
+        "version_id", "key", "title"
+    )
+    return {(version, key): title or key for version, key, title in rows}
+
+
 def drill_attempts(*, user: User, drill: Drill) -> list[Attempt]:
     """The user's attempts at this drill, at every version of it, newest first."""
     return list(

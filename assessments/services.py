@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import User
 from assessments.drill_services import drill_attempt_grade
-from assessments.grading import InvalidAnswer, check_answer, grade_question
+from assessments.grading import InvalidAnswer, check_answer, data_question_keyed, grade_question
 from assessments.grading.translate import Incompatible, answer_translate
 from assessments.models import (
     Attempt,
@@ -422,13 +422,20 @@ def _reason_clean(reason: str) -> str:
     return reason
 
 
+def _pass_mark(attempt: Attempt) -> int:
+    """The mark an attempt passes at: the module's, or the one its drill was published with."""
+    if attempt.drill_id:
+        return int(attempt.drill.data.get("pass_mark") or attempt.drill.version.pass_mark)
+    return attempt.quiz.version.pass_mark
+
+
 def _attempt_totals_refresh(*, attempt: Attempt) -> bool:
     """Recompute a graded attempt's score, percent and pass from its answers; True when the result changed."""
     rows = list(attempt.responses.values_list("score", "max_score"))
     total = sum((score or Decimal(0) for score, _max in rows), Decimal(0))
     maximum = sum((m for _score, m in rows), Decimal(0))
     percent = (100 * total / maximum).quantize(CENT) if maximum else Decimal(0)
-    passed = percent >= attempt.quiz.version.pass_mark
+    passed = percent >= _pass_mark(attempt)
     before = (attempt.score, attempt.max_score, attempt.percent, attempt.passed)
     attempt.score, attempt.max_score, attempt.percent, attempt.passed = total, maximum, percent, passed
     attempt.save(update_fields=["score", "max_score", "percent", "passed"])
@@ -448,7 +455,7 @@ def response_override(*, response: Response, score: Decimal, reason: str, acting
         # Lock the attempt: a regrade or another override of the same attempt waits for this one.
         attempt = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz__version")
+            .select_related("quiz__version", "drill__version")
             .get(pk=response.attempt_id)
         )
         if attempt.status != AttemptStatus.GRADED:
@@ -553,7 +560,9 @@ def _attempt_regrade(*, job_id: int, attempt_id: int, from_version_ids: list[int
         if not job.is_active or attempt_id <= job.last_attempt_id:
             return  # a duplicate delivery got here first
         attempt = (
-            Attempt.objects.select_for_update(of=("self",)).select_related("quiz__version").get(pk=attempt_id)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz__version", "drill__version")
+            .get(pk=attempt_id)
         )
         key = job.to_version
         responses = []
@@ -570,7 +579,11 @@ def _attempt_regrade(*, job_id: int, attempt_id: int, from_version_ids: list[int
             except Incompatible:
                 logger.warning("regrade %s: answer %s has no counterpart in the key", job.pk, response.pk)
                 continue
-            result = grade_question(key.data, answer)
+            keyed, explained = key.data, {}
+            if attempt.drill_id:
+                # A data exercise's key is its expression, evaluated on this attempt's own dataset.
+                keyed, explained = data_question_keyed(key.data, attempt.state["dataset"])
+            result = grade_question(keyed, answer)
             if result.score != response.score:
                 changes.append(
                     ScoreChange(
@@ -588,7 +601,7 @@ def _attempt_regrade(*, job_id: int, attempt_id: int, from_version_ids: list[int
             response.max_score = result.max_score
             response.correct = result.correct
             response.feedback_html = result.feedback
-            response.details = result.details
+            response.details = {**result.details, **explained}
             response.graded_with = key
         Response.objects.bulk_update(
             responses, ["score", "max_score", "correct", "feedback_html", "details", "graded_with"]

@@ -17,6 +17,7 @@ from assessments.grading.translate import compatibility_problem
 from assessments.models import (
     Attempt,
     AttemptStatus,
+    DrillQuestion,
     DrillReview,
     Question,
     QuestionVersion,
@@ -44,11 +45,15 @@ def _trainer_only(user: User) -> None:
 
 
 def question_key_version(*, question: Question) -> QuestionVersion | None:
-    """The version of ``question`` in its module's current version: the key a regrade grades with."""
+    """The version of ``question`` in its module's current version (in a quiz or a data exercise): the key
+    a regrade grades with."""
+    current = question.module.current_version_id
     qq = (
-        QuizQuestion.objects.filter(
-            quiz__version_id=question.module.current_version_id, question_version__question=question
-        )
+        QuizQuestion.objects.filter(quiz__version_id=current, question_version__question=question)
+        .select_related("question_version")
+        .first()
+    ) or (
+        DrillQuestion.objects.filter(drill__version_id=current, question_version__question=question)
         .select_related("question_version")
         .first()
     )

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, Prefetch
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
-from courses.models import Lesson, LessonRead, Module, ModuleProgress
+from courses.models import (
+    Course,
+    CourseModule,
+    Enrolment,
+    Lesson,
+    LessonRead,
+    Module,
+    ModuleProgress,
+    SkillProgress,
+)
+
+if TYPE_CHECKING:
+    from assessments.models import Attempt
 
 
 @dataclass
@@ -79,3 +96,200 @@ def module_progress(*, user: User, module: Module) -> ModuleProgress | None:
 def progress_overview(*, user: User) -> list[ModuleCard]:
     """The user's own progress across all modules (two queries)."""
     return module_catalogue(user=user)
+
+
+# The recruit's home, learning paths and progress ---------------------------------------------------------
+
+
+@dataclass
+class DueItem:
+    module: Module
+    course: Course
+    due: date
+    overdue: bool
+    progress: ModuleProgress | None
+
+
+@dataclass
+class PathStep:
+    """One module of a course as the recruit sees it: required, due, locked, passed."""
+
+    link: CourseModule
+    progress: ModuleProgress | None
+    due: date | None
+    overdue: bool
+    locked_by: list[Module]
+
+
+@dataclass
+class Home:
+    resume: Attempt | None
+    next_step: NextStep | None
+    due: list[DueItem]
+    recent: list[Attempt]
+    enrolments: list[Enrolment]
+    skills: list[SkillProgress]
+    trend: list[tuple[datetime, Decimal]]
+    certificates: list
+
+
+DUE_SOON = timedelta(days=7)
+RECENT = 5
+TREND = 30
+
+
+def _due_items(
+    *, enrolments: list[Enrolment], progress: dict[int, ModuleProgress], today: date
+) -> list[DueItem]:
+    items = []
+    for enrolment in enrolments:
+        for link in enrolment.course.course_modules.all():
+            row = progress.get(link.module_id)
+            if not link.required or not link.due_days or (row and row.passed):
+                continue
+            due = enrolment.start_date + timedelta(days=link.due_days)
+            if due <= today + DUE_SOON:
+                items.append(DueItem(link.module, enrolment.course, due, due < today, row))
+    return sorted(items, key=lambda i: i.due)
+
+
+def home_overview(*, user: User, today: date | None = None) -> Home:
+    """What a recruit sees first: where to continue, what is due, recent results, progress by skill area and
+    the score trend. A fixed number of queries, whatever the history."""
+    from assessments.models import Attempt, AttemptStatus
+    from certificates.models import Certificate
+
+    today = today or timezone.localdate()
+    enrolments = list(
+        Enrolment.objects.filter(user=user)
+        .select_related("course", "cohort")
+        .prefetch_related(
+            Prefetch("course__course_modules", queryset=CourseModule.objects.select_related("module"))
+        )
+    )
+    progress = {p.module_id: p for p in ModuleProgress.objects.filter(user=user).select_related("module")}
+    attempts = Attempt.objects.filter(user=user).select_related("module", "quiz", "drill")
+    resume = attempts.filter(status=AttemptStatus.IN_PROGRESS).order_by("-started_at").first()
+    recent = list(
+        attempts.filter(
+            status__in=[AttemptStatus.GRADED, AttemptStatus.NEEDS_REVIEW, AttemptStatus.SUBMITTED]
+        ).order_by("-submitted_at")[:RECENT]
+    )
+    trend = list(
+        attempts.filter(status=AttemptStatus.GRADED)
+        .order_by("-graded_at")
+        .values_list("graded_at", "percent")[:TREND]
+    )[::-1]
+    return Home(
+        resume=resume,
+        next_step=_next_step(user=user, enrolments=enrolments, progress=progress),
+        due=_due_items(enrolments=enrolments, progress=progress, today=today),
+        recent=recent,
+        enrolments=enrolments,
+        skills=list(SkillProgress.objects.filter(user=user)),
+        trend=trend,
+        certificates=list(Certificate.objects.filter(user=user).select_related("course")[:5]),
+    )
+
+
+@dataclass
+class NextStep:
+    """What the recruit should do next in a module: read a lesson, take the quiz, or do a drill."""
+
+    kind: str  # lesson | quiz | drill
+    module: Module
+    item: Any  # the Lesson, Quiz or Drill
+
+
+def _next_step(
+    *, user: User, enrolments: list[Enrolment], progress: dict[int, ModuleProgress]
+) -> NextStep | None:
+    """The module worked on last if it is unfinished, then the courses' unfinished modules in order: the
+    first unread lesson, else the quiz not passed, else a drill neither passed nor waiting for a review.
+    Locked modules are skipped. At most a few queries per module of the recruit's courses."""
+    from assessments.models import Drill, Quiz
+
+    active = sorted(
+        (p for p in progress.values() if p.last_activity_at and not p.passed),
+        key=lambda p: p.last_activity_at,
+        reverse=True,
+    )
+    candidates = [p.module for p in active[:1]]
+    candidates += [link.module for e in enrolments for link in e.course.course_modules.all()]
+    seen: set[int] = set()
+    for module in candidates:
+        row = progress.get(module.pk)
+        if module.pk in seen or module.current_version_id is None or (row and row.passed):
+            continue
+        seen.add(module.pk)
+        if module_lock(user=user, module=module):
+            continue
+        read = set(LessonRead.objects.filter(user=user, module=module).values_list("lesson_key", flat=True))
+        lesson = (
+            Lesson.objects.filter(version_id=module.current_version_id)
+            .exclude(key__in=read)
+            .only("key", "title", "position", "version_id")
+            .order_by("position")
+            .first()
+        )
+        if lesson:
+            return NextStep("lesson", module, lesson)
+        if not (row and row.quiz_passed):
+            quiz = Quiz.objects.filter(version_id=module.current_version_id).first()
+            if quiz:
+                return NextStep("quiz", module, quiz)
+        results = row.drill_results if row else {}
+        for drill in Drill.objects.filter(version_id=module.current_version_id):
+            result = results.get(drill.key) or {}
+            if not result.get("passed") and not result.get("awaiting_review"):
+                return NextStep("drill", module, drill)
+    return None
+
+
+def course_list(*, user: User) -> list[tuple[Course, Enrolment | None]]:
+    """Every course (certification track) with the user's enrolment in it: two queries."""
+    mine = {e.course_id: e for e in Enrolment.objects.filter(user=user)} if user.is_authenticated else {}
+    return [(c, mine.get(c.pk)) for c in Course.objects.annotate(n_modules=Count("course_modules"))]
+
+
+def course_get(*, slug: str) -> Course:
+    try:
+        return Course.objects.get(slug=slug)
+    except Course.DoesNotExist:
+        raise Http404("no such course") from None
+
+
+def course_path(
+    *, user: User, course: Course, today: date | None = None
+) -> tuple[Enrolment | None, list[PathStep]]:
+    """The course's modules in order, with the user's progress, due dates (when enrolled) and locks."""
+    today = today or timezone.localdate()
+    enrolment = Enrolment.objects.filter(user=user, course=course).first() if user.is_authenticated else None
+    links = list(course.course_modules.select_related("module__current_version"))
+    progress = (
+        {
+            p.module_id: p
+            for p in ModuleProgress.objects.filter(
+                user=user, module_id__in=[link.module_id for link in links]
+            )
+        }
+        if user.is_authenticated
+        else {}
+    )
+    passed = {m for m, p in progress.items() if p.passed}
+    by_slug = {link.module.slug: link.module for link in links}
+    staff = policy.is_trainer(user) or policy.is_manager(user)
+    steps = []
+    for link in links:
+        row = progress.get(link.module_id)
+        due = enrolment.start_date + timedelta(days=link.due_days) if enrolment and link.due_days else None
+        version = link.module.current_version
+        wanted = list(version.prerequisites or []) if version and not staff else []
+        missing = [s for s in wanted if not (s in by_slug and by_slug[s].pk in passed)]
+        locked_by = [by_slug[s] for s in missing if s in by_slug]
+        if len(locked_by) < len(missing):
+            locked_by += list(Module.objects.filter(slug__in=[s for s in missing if s not in by_slug]))
+        steps.append(
+            PathStep(link, row, due, bool(due and due < today and not (row and row.passed)), locked_by)
+        )
+    return enrolment, steps

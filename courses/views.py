@@ -1,12 +1,97 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import selectors as assessment_selectors
+from certificates import selectors as certificate_selectors
 from courses import selectors, services
+from courses.models import SkillArea
+from trainingsite import charts
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed in: where to continue, what is due, recent results and progress. Otherwise: the catalogue."""
+    if not request.user.is_authenticated:
+        return catalogue(request)
+    overview = selectors.home_overview(user=request.user)
+    ctx = {
+        "home": overview,
+        "today": timezone.localdate(),
+        "skills_chart": _skills_chart(overview.skills),
+        "trend_chart": charts.line_chart(
+            [(_("Score"), [(at, float(p)) for at, p in overview.trend])],
+            title=_("Your scores over time"),
+            empty_text=_("Your scores appear here after your first graded attempt."),
+            target_series=None,
+            x_format=lambda at: timezone.localtime(at).strftime("%m-%d"),
+        ),
+    }
+    return render(request, "courses/home.html", ctx)
+
+
+def _skills_chart(skills) -> str:
+    labels = dict(SkillArea.choices)
+    return charts.bar_chart(
+        [
+            (str(labels.get(s.skill_area, s.skill_area)), s.average_score)
+            for s in skills
+            if s.average_score is not None
+        ],
+        title=_("Average score by skill area"),
+        empty_text=_("Your skill areas appear here after your first graded attempt."),
+        target=70,
+        target_label=_("typical pass mark"),
+    )
+
+
+def course_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/course_list.html", {"rows": selectors.course_list(user=request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A learning path: its modules in order with due dates and locks, and its certification rule."""
+    course = selectors.course_get(slug=slug)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        services.enrolment_start(user=request.user, course=course)
+        messages.success(request, _("You are on this course. Due dates count from today."))
+        return redirect("course_detail", slug=course.slug)
+    enrolment, steps = selectors.course_path(user=request.user, course=course)
+    rule = course.certification or {}
+    ctx = {
+        "course": course,
+        "enrolment": enrolment,
+        "steps": steps,
+        "rule": rule,
+        "drills": _rule_drills(rule=rule, steps=steps),
+        "certificates": certificate_selectors.certificate_list(user=request.user)
+        if request.user.is_authenticated
+        else [],
+    }
+    ctx["certificate"] = next((c for c in ctx["certificates"] if c.course_id == course.pk), None)
+    return render(request, "courses/course_detail.html", ctx)
+
+
+def _rule_drills(*, rule: dict, steps) -> list[dict]:
+    """The drills a certification rule names, with their titles and the recruit's results (one query)."""
+    by_slug = {step.link.module.slug: step for step in steps}
+    titles = assessment_selectors.drill_titles(versions=[s.link.module.current_version_id for s in steps])
+    rows = []
+    for ref in rule.get("drills") or []:
+        slug, _sep, key = ref.partition("/")
+        step = by_slug.get(slug)
+        result = (step.progress.drill_results.get(key) if step and step.progress else None) or {}
+        module = step.link.module if step else None
+        title = titles.get((module.current_version_id, key), key) if module else ref
+        rows.append({"ref": ref, "module": module, "key": key, "title": title, "result": result})
+    return rows
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -71,4 +156,6 @@ def lesson_mark_read(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
     cards = selectors.progress_overview(user=request.user)
-    return render(request, "courses/progress.html", {"cards": cards})
+    overview = selectors.home_overview(user=request.user)
+    ctx = {"cards": cards, "home": overview, "skills_chart": _skills_chart(overview.skills)}
+    return render(request, "courses/progress.html", ctx)

@@ -365,3 +365,45 @@ def test_drill_pages_query_counts_do_not_grow(
         assert recruit_client.get(reverse("drill_detail", args=[drill_module.slug, key])).status_code == 200
     with django_assert_max_num_queries(12):
         assert recruit_client.get(reverse("attempt_detail", args=[attempt.pk])).status_code == 200
+
+
+def test_a_corrected_data_key_regrades_each_attempt_against_its_own_dataset(
+    recruit_client, drill_module, trainer, tmp_path
+):
+    import shutil
+
+    from assessments.models import Question
+    from assessments.services import regrade_job_start
+    from courses.authoring.loader import load_tree
+    from courses.services import content_import
+    from tests.conftest import FIXTURE_DRILLS
+
+    attempt = start(recruit_client, drill_module, "community-report")
+    table = attempt.state["dataset"]
+    # The recruit answers the peak question with the week of the *fewest* leaves: wrong under today's key.
+    lowest = min(range(len(table["leaves"])), key=lambda i: (table["leaves"][i], i)) + 1
+    right = _answers(attempt)
+    right["q2"] = str(lowest)
+    recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), right)
+    attempt.refresh_from_db()
+    before = attempt.score
+    # The trainer decides the question meant the quietest week and corrects the expression.
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE_DRILLS, root)
+    path = root / "modules" / "drills-demo.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("expr: argmax(leaves)", "expr: argmin(leaves)"), "utf-8"
+    )
+    content_import(tree=load_tree(root))
+    question = Question.objects.get(module=drill_module, key="dr-peak")
+    job = regrade_job_start(
+        question=question, reason="The question asks for the quietest week", acting_user=trainer
+    )
+    job.refresh_from_db()
+    assert job.status == "done"
+    attempt.refresh_from_db()
+    assert attempt.score == before + 1  # the peak question now earns its point
+    assert attempt.percent == 100
+    review = attempt.responses.get(position=2).details
+    assert review["expr"] == "argmin(leaves)"
+    assert review["expected"] == str(lowest)

@@ -13,7 +13,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create one demo account per role (idempotent) and print the logins."
+    help = "Create one demo account per role and a demo cohort (idempotent), and print the logins."
 
     def handle(self, *args, **options):
         from allauth.account.models import EmailAddress
@@ -30,6 +30,29 @@ class Command(BaseCommand):
                 EmailAddress.objects.update_or_create(
                     user=user, email=email, defaults={"verified": True, "primary": True}
                 )
+        self._populate()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role, staff in DEMO_USERS:
             self.stdout.write(f"  {email:<22} {'admin' if staff else role}")
+
+    def _populate(self) -> None:
+        """The demo cohort, graded in-process whatever the broker settings, so the site is full at once."""
+        from courses.demo import COHORT_NAME, demo_populate
+        from trainingsite.celery import app
+
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            cohort = demo_populate(
+                recruit=User.objects.get(email="recruit@demo.local"),
+                manager=User.objects.get(email="manager@demo.local"),
+                trainer=User.objects.get(email="trainer@demo.local"),
+            )
+        finally:
+            app.conf.task_always_eager = eager
+        if cohort is None:
+            self.stdout.write(f"Demo cohort “{COHORT_NAME}” already there (or no junior track imported).")
+        else:
+            self.stdout.write(
+                f"Demo cohort “{cohort.name}”: {cohort.members.count()} recruits on {cohort.course.slug}."
+            )
