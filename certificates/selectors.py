@@ -133,3 +133,29 @@ def badge_course_get(*, slug: str) -> Course:
     if course is None or not any(rule_requirements(course.certification or {})):
         raise Http404("no such badge")
     return course
+
+
+def certificate_evidence(*, certificate: Certificate) -> dict[str, list[dict]]:
+    """The modules and drills the certificate was issued on, with titles, from its snapshot: two queries."""
+    from assessments.models import Drill
+    from courses.models import Module
+
+    scores = certificate.scores or {}
+    slugs = list(scores.get("modules") or {})
+    refs = list(scores.get("drills") or {})
+    modules = {m.slug: m for m in Module.objects.filter(slug__in=slugs + [r.partition("/")[0] for r in refs])}
+    titles = {
+        (d.version.module.slug, d.key): d.title
+        for d in Drill.objects.filter(
+            version__in=[m.current_version_id for m in modules.values()],
+            key__in=[r.partition("/")[2] for r in refs],
+        ).select_related("version__module")
+    }
+    return {
+        "modules": [
+            {"title": modules[s].display_title if s in modules else s, **scores["modules"][s]} for s in slugs
+        ],
+        "drills": [
+            {"title": titles.get(tuple(r.partition("/")[::2]), r), **scores["drills"][r]} for r in refs
+        ],
+    }

@@ -27,6 +27,7 @@ def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
         "verify_url": badges.verify_url(certificate.code),
         "assertion_url": badges.assertion_url(certificate.code),
         "qr_svg": qr_svg(badges.verify_url(certificate.code)),
+        "evidence": selectors.certificate_evidence(certificate=certificate),
     }
     return render(request, "certificates/detail.html", ctx)
 

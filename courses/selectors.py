@@ -21,6 +21,7 @@ from courses.models import (
     LessonRead,
     Module,
     ModuleProgress,
+    ModuleVersion,
     SkillProgress,
 )
 
@@ -206,7 +207,7 @@ def _next_step(
 ) -> NextStep | None:
     """The module worked on last if it is unfinished, then the courses' unfinished modules in order: the
     first unread lesson, else the quiz not passed, else a drill neither passed nor waiting for a review.
-    Locked modules are skipped. At most a few queries per module of the recruit's courses."""
+    Locked modules are skipped. Four queries, however many modules and lessons."""
     from assessments.models import Drill, Quiz
 
     active = sorted(
@@ -214,36 +215,61 @@ def _next_step(
         key=lambda p: p.last_activity_at,
         reverse=True,
     )
-    candidates = [p.module for p in active[:1]]
-    candidates += [link.module for e in enrolments for link in e.course.course_modules.all()]
-    seen: set[int] = set()
-    for module in candidates:
+    candidates: list[Module] = []
+    for module in [p.module for p in active[:1]] + [
+        link.module for e in enrolments for link in e.course.course_modules.all()
+    ]:
         row = progress.get(module.pk)
-        if module.pk in seen or module.current_version_id is None or (row and row.passed):
+        if module.current_version_id and not (row and row.passed) and module not in candidates:
+            candidates.append(module)
+    if not candidates:
+        return None
+    versions = [m.current_version_id for m in candidates]
+    read = set(
+        LessonRead.objects.filter(user=user, module__in=candidates).values_list("module_id", "lesson_key")
+    )
+    lessons: dict[int, list[Lesson]] = {}
+    for lesson in (
+        Lesson.objects.filter(version_id__in=versions)
+        .only("key", "title", "position", "version_id")
+        .order_by("position")
+    ):
+        lessons.setdefault(lesson.version_id, []).append(lesson)
+    quizzes = {q.version_id: q for q in Quiz.objects.filter(version_id__in=versions).order_by("-position")}
+    drills: dict[int, list] = {}
+    for drill in Drill.objects.filter(version_id__in=versions).only(
+        "key", "title", "kind", "version_id", "position"
+    ):
+        drills.setdefault(drill.version_id, []).append(drill)
+    passed_slugs = {p.module.slug for p in progress.values() if p.passed}
+    staff = policy.is_trainer(user) or policy.is_manager(user)
+    prerequisites = (
+        dict(ModuleVersion.objects.filter(pk__in=versions).values_list("pk", "prerequisites"))
+        if not staff
+        else {}
+    )
+    for module in candidates:
+        version = module.current_version_id
+        if any(slug not in passed_slugs for slug in prerequisites.get(version) or []):
             continue
-        seen.add(module.pk)
-        if module_lock(user=user, module=module):
-            continue
-        read = set(LessonRead.objects.filter(user=user, module=module).values_list("lesson_key", flat=True))
-        lesson = (
-            Lesson.objects.filter(version_id=module.current_version_id)
-            .exclude(key__in=read)
-            .only("key", "title", "position", "version_id")
-            .order_by("position")
-            .first()
-        )
-        if lesson:
-            return NextStep("lesson", module, lesson)
-        if not (row and row.quiz_passed):
-            quiz = Quiz.objects.filter(version_id=module.current_version_id).first()
-            if quiz:
-                return NextStep("quiz", module, quiz)
+        unread = next((x for x in lessons.get(version, []) if (module.pk, x.key) not in read), None)
+        if unread:
+            return NextStep("lesson", module, unread)
+        row = progress.get(module.pk)
+        if version in quizzes and not (row and row.quiz_passed):
+            return NextStep("quiz", module, quizzes[version])
         results = row.drill_results if row else {}
-        for drill in Drill.objects.filter(version_id=module.current_version_id):
+        for drill in drills.get(version, []):
             result = results.get(drill.key) or {}
             if not result.get("passed") and not result.get("awaiting_review"):
                 return NextStep("drill", module, drill)
     return None
+
+
+def progress_page(*, user: User) -> tuple[list[Enrolment], list[SkillProgress]]:
+    """The recruit's enrolments and skill areas for the progress page: two queries."""
+    enrolments = list(Enrolment.objects.filter(user=user).select_related("course"))
+    return enrolments, list(SkillProgress.objects.filter(user=user))
 
 
 def course_list(*, user: User) -> list[tuple[Course, Enrolment | None]]:

@@ -156,6 +156,6 @@ def lesson_mark_read(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
     cards = selectors.progress_overview(user=request.user)
-    overview = selectors.home_overview(user=request.user)
-    ctx = {"cards": cards, "home": overview, "skills_chart": _skills_chart(overview.skills)}
+    enrolments, skills = selectors.progress_page(user=request.user)
+    ctx = {"cards": cards, "enrolments": enrolments, "skills_chart": _skills_chart(skills)}
     return render(request, "courses/progress.html", ctx)

@@ -488,7 +488,7 @@ def test_owner_page_shows_the_certificate_with_download_and_qr(client, certifica
 # Queries per page, the session and user lookups (2) included for the logged-in pages. Pinned.
 PINNED = {
     "certificate_list": 3,
-    "certificate_detail": 3,
+    "certificate_detail": 4,  # + the modules and drills it was issued on, with titles
     "certificate_pdf": 3,
     "certificate_verify": 1,
     "badge_assertion": 1,
