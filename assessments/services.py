@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from assessments.analysis import statistics_request_on_commit
 from assessments.drill_services import drill_attempt_grade
 from assessments.grading import InvalidAnswer, check_answer, data_question_keyed, grade_question
 from assessments.grading.translate import Incompatible, answer_translate
@@ -328,11 +329,6 @@ def _trainer_ids() -> list[int]:
 
 
 def _statistics_request(*, attempt: Attempt) -> None:
-    try:  # TEMPORARY until assessments.analysis lands
-        from assessments.analysis import statistics_request_on_commit
-    except ImportError:
-        return
-
     statistics_request_on_commit(module_id=attempt.module_id, key=attempt.assessment.key)
 
 
