@@ -1,0 +1,40 @@
+"""Tasks of the learning side: thin, take ids, call one service. Exports run on the reports queue."""
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from courses import manager_services
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="courses.tasks.run_export",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+    # Under the broker's visibility timeout (settings), so a long export is never delivered twice at once.
+    soft_time_limit=120,
+    time_limit=150,
+)
+def run_export(self, job_id: int) -> None:
+    """Write one cohort export (an ExportJob id); a failure is recorded on the job for its owner to see."""
+    try:
+        manager_services.export_job_run(job_id=job_id)
+    except TRANSIENT:
+        raise
+    except SoftTimeLimitExceeded:
+        manager_services.export_job_fail(job_id=job_id, reason="the export took longer than 2 minutes")
+    except Exception as exc:
+        logger.exception("export job %s failed", job_id)
+        manager_services.export_job_fail(job_id=job_id, reason=f"{exc.__class__.__name__}: {exc}")
