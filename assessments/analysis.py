@@ -275,6 +275,7 @@ class _Version:
     question_id: int
     key: str
     data: dict
+    source_path: str
     source_line: int
     created_at: datetime
     content_hash: str
@@ -358,15 +359,18 @@ def _target_load(*, module_id: int, key: str) -> _Target:
         "question_version__question_id",
         "question_version__question__key",
         "question_version__data",
+        "question_version__source_path",
         "question_version__source_line",
         "question_version__created_at",
         "question_version__content_hash",
     )
-    for owner, position, qv_id, question_id, qkey, data, line, created, digest in rows:
+    for owner, position, qv_id, question_id, qkey, data, path, line, created, digest in rows:
         rank = (-owners[owner], position)
         known = target.versions.get(qv_id)
         if known is None:
-            target.versions[qv_id] = _Version(qv_id, question_id, qkey, data, line, created, digest, rank)
+            target.versions[qv_id] = _Version(
+                qv_id, question_id, qkey, data, path, line, created, digest, rank
+            )
         elif rank < known.rank:
             known.rank = rank
     if target.kind == DrillKind.DATA:
@@ -666,6 +670,7 @@ def _questions_json(target: _Target, raw: _Raw) -> list[dict[str, Any]]:
                 "points": latest.data.get("points"),
                 "stem_html": latest.data.get("stem_html", ""),
                 "stem_text": _text(latest.data.get("stem_html", "")),
+                "source_path": latest.source_path,
                 "source_line": latest.source_line,
                 "rank": list(latest.rank),
                 **_stats_json(raw.by_question.get(question_id)),

@@ -63,8 +63,8 @@ def _date(raw: Any) -> datetime | None:
 
 
 def source_text(source_path: str, line: int) -> str:
-    """Where a question is written: ``modules/x.md:12``. A module folder's questions live in one of its
-    files, which the import does not record: ``modules/x/*.md:12``."""
+    """Where a question is written: ``modules/x/quiz.md:12``. Versions imported before the file was
+    recorded know only their module: a folder module's then reads ``modules/x/*.md:12``."""
     if not source_path:
         return gettext("line %(line)s") % {"line": line} if line else ""
     if source_path.endswith("/module.md"):
@@ -243,7 +243,7 @@ def _question_row(raw: dict[str, Any], position: int, source_path: str) -> Quest
         type=raw.get("type", ""),
         stem_text=raw.get("stem_text", ""),
         stem_html=raw.get("stem_html", ""),
-        source=source_text(source_path, int(raw.get("source_line") or 0)),
+        source=source_text(raw.get("source_path") or source_path, int(raw.get("source_line") or 0)),
         n=int(raw.get("n") or 0),
         facility=raw.get("facility"),
         point_biserial=raw.get("point_biserial"),

@@ -59,6 +59,8 @@ class QuestionVersion(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="versions")
     content_hash = models.CharField(max_length=64)
     data = models.JSONField()
+    # Where the author wrote it (relative to the content folder), for reports; not part of the hash.
+    source_path = models.CharField(max_length=300, blank=True)
     source_line = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -103,6 +105,7 @@ class Drill(models.Model):
     position = models.PositiveIntegerField(default=0)
     intro_html = models.TextField(blank=True)
     data = models.JSONField(default=dict)
+    source_path = models.CharField(max_length=300, blank=True)
     source_line = models.PositiveIntegerField(default=0)
     # Data exercises ask numeric questions; they are question versions like a quiz's, keyed per attempt.
     questions = models.ManyToManyField("QuestionVersion", through="DrillQuestion", related_name="+")

@@ -189,6 +189,7 @@ def _quizzes_publish(
                 position=i,
                 intro_html=render_markdown(d.intro) if d.intro.strip() else "",
                 data=serialize.drill_data(d, pass_mark=version.pass_mark),
+                source_path=d.path,
                 source_line=d.line,
             )
             for i, d in enumerate(drills)
@@ -212,16 +213,27 @@ def _quizzes_publish(
             ref = (questions[q.id].pk, serialize.content_hash(data))
             entries.append((qpos, i, ref))
             wanted.setdefault(
-                ref, QuestionVersion(question_id=ref[0], content_hash=ref[1], data=data, source_line=q.line)
+                ref,
+                QuestionVersion(
+                    question_id=ref[0], content_hash=ref[1], data=data, source_path=q.path, source_line=q.line
+                ),
             )
     versions: dict[tuple[int, str], QuestionVersion] = {}
     known = {pk for pk, _ in wanted} - {q.pk for q in new}  # only these can have a version to reuse
     if known:
         hashes = {h for pk, h in wanted if pk in known}
+        moved = []
         for qv in QuestionVersion.objects.filter(question_id__in=known, content_hash__in=hashes).only(
-            "pk", "question_id", "content_hash"
+            "pk", "question_id", "content_hash", "source_path", "source_line"
         ):
             versions[(qv.question_id, qv.content_hash)] = qv
+            # Where a question is written is not part of it: a reused version follows its text around.
+            now = wanted[(qv.question_id, qv.content_hash)]
+            if (qv.source_path, qv.source_line) != (now.source_path, now.source_line):
+                qv.source_path, qv.source_line = now.source_path, now.source_line
+                moved.append(qv)
+        if moved:
+            QuestionVersion.objects.bulk_update(moved, ["source_path", "source_line"])
     new_versions = QuestionVersion.objects.bulk_create(
         [qv for ref, qv in wanted.items() if ref not in versions]
     )

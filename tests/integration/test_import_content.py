@@ -104,3 +104,27 @@ def test_importing_one_module_keeps_the_catalogue_order(tmp_path):
     assert Module.objects.get(slug="demo-basics").current_version.number == 2
     assert list(Module.objects.order_by("position").values_list("slug", "position")) == before
     assert before[1][1] == 1
+
+
+def test_questions_and_drills_remember_the_file_and_line_they_are_written_on(tmp_path):
+    """Reports link to a question's source; moving it in the file moves the link, not the version."""
+    root = tmp_path / "content"
+    shutil.copytree(Path("content/modules/01-fundamentals"), root / "modules" / "01-fundamentals")
+    call_command("import_content", "--root", str(root))
+    qv = QuestionVersion.objects.get(question__key="community-definition")
+    assert qv.source_path == "modules/01-fundamentals/quiz.md"
+    quiz_file = root / qv.source_path
+    assert quiz_file.read_text().splitlines()[qv.source_line - 1] == "::: question community-definition"
+    from assessments.models import Drill
+
+    drill = Drill.objects.get(key="first-week")
+    assert drill.source_path == "modules/01-fundamentals/drill-first-week.md"
+    assert "first-week" in (root / drill.source_path).read_text().splitlines()[drill.source_line - 1]
+
+    # Two lines above the question, nothing in it changed: the same version now points two lines lower.
+    heading = "::: question community-definition"
+    quiz_file.write_text(quiz_file.read_text().replace(heading, "\n\n" + heading))
+    call_command("import_content", "--root", str(root))
+    moved = QuestionVersion.objects.get(question__key="community-definition")
+    assert moved.pk == qv.pk
+    assert moved.source_line == qv.source_line + 2
