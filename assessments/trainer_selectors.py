@@ -206,7 +206,7 @@ def reviews_pending(*, user: User) -> list[DrillReview]:
     _trainer_only(user)
     return list(
         DrillReview.objects.filter(status=ReviewStatus.PENDING)
-        .select_related("attempt__user", "attempt__drill__version__module")
+        .select_related("attempt__user", "attempt__module", "attempt__drill")
         .order_by("created_at", "pk")[:ATTEMPTS_PAGE]
     )
 
@@ -215,7 +215,7 @@ def reviews_done(*, user: User) -> list[DrillReview]:
     _trainer_only(user)
     return list(
         DrillReview.objects.filter(status=ReviewStatus.DONE)
-        .select_related("attempt__user", "attempt__drill__version__module", "reviewer")
+        .select_related("attempt__user", "attempt__module", "attempt__drill", "reviewer")
         .order_by("-decided_at", "-pk")[:20]
     )
 
@@ -224,7 +224,7 @@ def review_get(*, user: User, review_id: int) -> DrillReview:
     _trainer_only(user)
     try:
         return DrillReview.objects.select_related(
-            "attempt__user", "attempt__drill__version__module", "reviewer"
+            "attempt__user", "attempt__module", "attempt__drill__version__module", "reviewer"
         ).get(pk=review_id)
     except DrillReview.DoesNotExist:
         raise Http404("no such review") from None

@@ -5,8 +5,8 @@
 its own Redis: a ``redis-server`` on a free 127.0.0.1 port, stopped at the end, or else the Redis database
 ``BENCH_REDIS_URL`` names (flushed at start and end). A private server keeps a test suite or another benchmark
 running at the same time out of its queues. It starts 2 ``celery -A trainingsite worker`` processes
-(concurrency 1 each, every queue) and a gunicorn (2 processes) on a free 127.0.0.1 port, all stopped by pid at
-the end, and prints one JSON line:
+(concurrency 1 each, the grading and notifications queues) and a gunicorn (2 processes) on a free 127.0.0.1
+port, all stopped by pid at the end, and prints one JSON line:
 
 - the floor: ``noop_tasks_per_s`` (``trainingsite.noop``, sent in a batch, until every result is back) and
   ``noop_rtt_p50_ms`` / ``noop_rtt_p95_ms`` (one task at a time, send → result);
@@ -14,7 +14,7 @@ the end, and prints one JSON line:
   the no-op throughput (send ``grade_attempt`` for a batch of submitted attempts, until every row is graded),
   and ``ratio`` = grading / no-op throughput;
 - ``submit_to_graded_p50_ms`` / ``submit_to_graded_p95_ms``: from the HTTP POST to ``/attempts/<id>/submit/``
-  until the attempt row reads ``graded``, one at a time; ``trivial_view_p95_ms``: GET ``/health/``;
+  until the attempt row reads ``graded``, one at a time; ``trivial_view_p95_ms``: GET ``/health/live/``;
 - a burst: ``burst_submitted`` open attempts submitted through ``attempt_submit`` from 4 threads at once
   while the workers grade, ``burst_drain_s`` from the first submit until the last is graded, and
   ``burst_graded``, the attempts that ended ``graded`` (``burst_statuses`` counts every status).
@@ -274,11 +274,13 @@ def queues_idle(broker, timeout: float = 300) -> None:
     """Wait until no message waits in, or is being worked on from, any queue: phases do not overlap.
 
     Grading queues a certification evaluation per graded attempt (notifications queue), which must not spill
-    into the next measurement.
+    into the next measurement. The ``reports`` queue is not consumed here: the item-analysis refresh each
+    grading asks for is debounced (30 s, one computation per burst) and runs on its own worker in production
+    (docs/operations.md), so it is neither waited for nor part of the grading figures.
     """
 
     def idle() -> bool:
-        waiting = sum(broker.llen(q) for q in ("grading", "notifications", "reports"))
+        waiting = sum(broker.llen(q) for q in ("grading", "notifications"))
         return waiting == 0 and broker.hlen("unacked") == 0
 
     wait_until(idle, timeout=timeout, interval=0.05, what="queues idle")
@@ -315,7 +317,7 @@ def trivial_measure(port: int, samples: int) -> list[float]:
     times = []
     for _ in range(samples):
         start = time.perf_counter()
-        status = http_request(port, "GET", "/health/")
+        status = http_request(port, "GET", "/health/live/")
         times.append((time.perf_counter() - start) * 1000)
         assert status == 200, status
     return times
@@ -500,7 +502,7 @@ def measure(sizes: Sizes, tmp: Path, pg_url: str, redis_url: str, children: list
                 worker = Process(
                     f"worker {n}",
                     [sys.executable, "-m", "celery", "-A", "trainingsite", "worker", "--loglevel=INFO",
-                     "--concurrency=1", "--pool=prefork", "-Q", "grading,notifications,reports",
+                     "--concurrency=1", "--pool=prefork", "-Q", "grading,notifications",
                      "--without-gossip", "--without-mingle", "-n", f"bench{n}-{os.getpid()}@%h"],
                     worker_env, log,
                 )  # fmt: skip

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort, Course
@@ -30,7 +30,7 @@ def status_label(status: str) -> str:
     labels = {
         "all": _("All"),
         "completed": _("Completed"),
-        "in_progress": _("In progress"),
+        "in_progress": pgettext_lazy("module status", "In progress"),
         "not_started": _("Not started"),
         "awaiting_review": _("Awaiting review"),
     }

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from accounts import policy
 from accounts.models import User
@@ -298,7 +298,7 @@ class RecruitRow:
         if self.enrolment.completed_at:
             return _("Completed")
         if self.enrolment.last_activity_at:
-            return _("In progress")
+            return pgettext("module status", "In progress")
         return _("Not started")
 
     @property

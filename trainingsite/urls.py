@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
+    path("health/live/", views.live, name="health_live"),
     path("admin/", admin.site.urls),
 ]
 

@@ -10,6 +10,13 @@ from trainingsite.middleware import database_unavailable, unavailable_response
 
 
 @never_cache
+def live(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches neither the database nor Redis (``/health/`` reports those);
+    the benchmarks use it as the trivial view, the floor of any request."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """Database, Redis, live workers by queue and the sweeper's last run.
 

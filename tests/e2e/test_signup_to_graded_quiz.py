@@ -28,7 +28,9 @@ def test_recruit_signs_up_reads_and_passes_the_quiz(page, live_server, imported,
     page.goto(link.replace("http://testserver", base).replace("http://127.0.0.1:8000", base))
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/")
-
+    # A new recruit with no track yet is pointed to the tracks; the modules are one click away in the header.
+    assert page.locator("main a[href='/tracks/']").count() == 1
+    page.click("header a[href='/modules/']")
     page.click("text=测试模块：社群入门")
     page.click("text=什么是社群")
     assert page.locator("article.prose strong").first.inner_text() == "共同兴趣"

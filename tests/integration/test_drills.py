@@ -407,3 +407,33 @@ def test_a_corrected_data_key_regrades_each_attempt_against_its_own_dataset(
     review = attempt.responses.get(position=2).details
     assert review["expr"] == "argmin(leaves)"
     assert review["expected"] == str(lowest)
+
+
+def test_review_pages_query_counts_are_pinned_and_do_not_grow(
+    client, recruit, other_recruit, drill_module, trainer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queue_queries() -> int:
+        client.force_login(trainer)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("trainer_reviews")).status_code == 200
+        return len(ctx.captured_queries)
+
+    reviews = []
+    for person in (recruit, other_recruit):
+        client.force_login(person)
+        attempt = start(client, drill_module, "apology-reviewed")
+        client.post(reverse("attempt_submit", args=[attempt.pk]), {"text": GOOD})
+        reviews.append(DrillReview.objects.get(attempt=attempt))
+        if person == recruit:
+            one = queue_queries()
+    assert queue_queries() == one == REVIEW_QUEUE_QUERIES
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("trainer_review", args=[reviews[0].pk])).status_code == 200
+    assert len(ctx.captured_queries) == REVIEW_PAGE_QUERIES
+
+
+REVIEW_QUEUE_QUERIES = 4  # pending, decided, session, user
+REVIEW_PAGE_QUERIES = 4  # session, user, the review with its attempt, its score changes

@@ -6,8 +6,8 @@ from accounts.models import Role, User
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed to the developer on purpose; demo only
 DEMO_USERS = [
     ("recruit@demo.local", "新员工小林", Role.RECRUIT, False),
-    ("trainer@demo.local", "培训师王老师", Role.TRAINER, False),
-    ("manager@demo.local", "招聘经理陈经理", Role.MANAGER, False),
+    ("trainer@demo.local", "王老师（培训师）", Role.TRAINER, False),
+    ("manager@demo.local", "陈经理（用人经理）", Role.MANAGER, False),
     ("admin@demo.local", "管理员", Role.RECRUIT, True),
 ]
 
