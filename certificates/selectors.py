@@ -114,7 +114,9 @@ def _code_checked(code: str) -> str:
 def certificate_get_for_owner(*, user: User, code: str) -> Certificate:
     """One of the user's own certificates; anybody else's is not found (404), never forbidden."""
     try:
-        return Certificate.objects.select_related("course", "user").get(code=_code_checked(code), user=user)
+        return Certificate.objects.select_related("course", "user", "replaces", "replaced_by").get(
+            code=_code_checked(code), user=user
+        )
     except Certificate.DoesNotExist:
         raise Http404("no such certificate") from None
 

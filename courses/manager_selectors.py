@@ -10,7 +10,6 @@ cohort's course.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -35,8 +34,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -46,6 +43,7 @@ from django.utils.translation import ngettext, pgettext
 from accounts import policy
 from accounts.models import User
 from assessments.models import Attempt, AttemptStatus
+from assessments.selectors import attempt_review_context
 from certificates.models import Certificate
 from courses.manager_forms import PAGE_SIZE, DashboardParams, dashboard_params_parse
 from courses.models import (
@@ -916,33 +914,12 @@ def attempt_for_manager(*, user: User, cohort_id: int, attempt_id: int) -> tuple
     return cohort, attempt
 
 
-REVIEW_TEMPLATE = "assessments/_review.html"
-
-
 def attempt_review(*, attempt: Attempt) -> dict[str, Any]:
-    """What the attempt page renders: the shared review (assessments.selectors.attempt_review_context and
-    assessments/_review.html) when both exist, otherwise a plain list of the responses."""
-    reviewable = attempt.status in (AttemptStatus.GRADED, AttemptStatus.NEEDS_REVIEW)
-    if not reviewable:
-        return {"review_template": None, "fallback_responses": []}
-    try:
-        from assessments.selectors import attempt_review_context
-    except ImportError:
-        attempt_review_context = None
-    if attempt_review_context is not None and _template_exists(REVIEW_TEMPLATE):
-        # A manager reviews the recruit's work: correct answers are shown, as to staff.
-        kwargs = {"reveal": True} if "reveal" in inspect.signature(attempt_review_context).parameters else {}
-        return {"review_template": REVIEW_TEMPLATE, **attempt_review_context(attempt=attempt, **kwargs)}
-    responses = list(attempt.responses.select_related("question_version").order_by("position"))
-    return {"review_template": None, "fallback_responses": responses}
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
+    """What the attempt page renders: the review recruits and trainers see (assessments/_review.html),
+    with the correct answers shown, as to staff: a manager reviews the recruit's work."""
+    if attempt.status not in (AttemptStatus.GRADED, AttemptStatus.NEEDS_REVIEW):
+        return {"reviewable": False}
+    return {"reviewable": True, **attempt_review_context(attempt=attempt, reveal=True)}
 
 
 # ── comparison ─────────────────────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@ recruit up straight into the cohort. Screenshots in Chinese and English at 1280 
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -162,7 +163,14 @@ def test_a_large_export_shows_its_progress_and_a_download_link(browser, live_ser
     shot(page, "manager-export-done-zh")
     with page.expect_download() as download:
         page.click("[data-testid=export-download]")
-    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the XLSX workbook
+    from openpyxl import load_workbook
+
+    data = io.BytesIO(Path(download.value.path()).read_bytes())
+    workbook = load_workbook(data, read_only=True)  # it opens in a spreadsheet library
+    rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    members = set(cohort.memberships.values_list("user__email", flat=True))
+    assert {r[1] for r in rows[1:]} == members  # one row per recruit of the cohort, the email in column 2
+    assert rows[0][1] == "邮箱"  # the header row, in the language the job was asked in (zh-hans)
     assert ExportJob.objects.get().status == ExportStatus.DONE
     context.close()
 

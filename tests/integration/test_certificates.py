@@ -296,6 +296,13 @@ def test_renewal_after_expiry_needs_a_fresh_pass(recruit_client, recruit, import
     assert renewed.current_state == "valid"
     assert Certificate.objects.count() == 2
     assert evaluate(recruit, track).pk == renewed.pk
+    # Each page links to the other: the old one says it was renewed, the new one what it renews.
+    old_page = recruit_client.get(reverse("certificate_detail", args=[old.code])).content.decode()
+    assert reverse("certificate_detail", args=[renewed.code]) in old_page
+    assert 'data-testid="renewed-by"' in old_page
+    new_page = recruit_client.get(reverse("certificate_detail", args=[renewed.code])).content.decode()
+    assert reverse("certificate_detail", args=[old.code]) in new_page
+    assert 'data-testid="renewed-by"' not in new_page
 
 
 # --- regrades: kept and flagged -----------------------------------------------------------------------------

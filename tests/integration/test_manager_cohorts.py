@@ -84,16 +84,15 @@ def test_an_open_attempt_shows_no_answers(demo_cohort, manager, recruit, recruit
     assert "correct answer" not in html
 
 
-def test_the_attempt_review_falls_back_to_the_responses_without_the_shared_partial(
-    demo_cohort, manager, recruit, monkeypatch
-):
-    from courses import manager_selectors
-
-    monkeypatch.setattr(manager_selectors, "REVIEW_TEMPLATE", "assessments/_no_such_partial.html")
+def test_a_graded_attempt_shows_the_recruits_review_with_the_correct_answers(demo_cohort, manager, recruit):
     attempt = Attempt.objects.get(user=recruit)
     html = get(logged_in(manager), reverse("manager_attempt", args=[demo_cohort.pk, attempt.pk]))
-    assert 'data-testid="review-fallback"' in html
-    assert "Correct" in html
+    positions = sorted(attempt.responses.values_list("position", flat=True))
+    assert positions
+    assert all(f'data-testid="review-{p}"' in html for p in positions)
+    assert "correct answer" in html  # a manager reviews the work: the key is shown, as to staff
+    assert "Your answer" not in html  # and the page speaks about the recruit, not to them
+    assert "(their answer)" in html
 
 
 @pytest.fixture
