@@ -730,23 +730,3 @@ def test_statistics_module_is_pure():
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }
     assert not any(name and name.startswith("django") for name in imported)
-
-
-def test_analysis_page_query_counts_are_pinned(trainer_client, computed):
-    """The pages read the cached statistics row: a fixed number of queries, session and user included."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    slug = computed.version.module.slug
-    urls = {
-        "index": reverse("analysis_index"),
-        "detail": reverse("analysis_detail", args=[slug, KEY]),
-        "question": reverse("analysis_question", args=[slug, KEY, definition_id(computed)]),
-        "status": reverse("analysis_status", args=[slug, KEY]),
-    }
-    counts = {}
-    for name, url in urls.items():
-        with CaptureQueriesContext(connection) as ctx:
-            assert trainer_client.get(url).status_code == 200, name
-        counts[name] = len(ctx.captured_queries)
-    assert counts == {"index": 5, "detail": 3, "question": 3, "status": 3}
