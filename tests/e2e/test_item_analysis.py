@@ -3,6 +3,7 @@ numbers update by themselves."""
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
@@ -117,7 +118,7 @@ def test_trainer_reads_the_item_analysis(browser, live_server, data, language, w
     shot(page, f"{name}-quiz")
     assert_fits(page)
 
-    page.locator("[data-testid=q-q-definition] a").click()
+    page.locator("[data-testid=q-q-definition] a[href*='/questions/']").click()
     page.wait_for_selector("[data-testid=choices]")
     assert page.locator("svg.chart-type-bars").count() >= 1
     shot(page, f"{name}-question")
@@ -128,6 +129,26 @@ def test_trainer_reads_the_item_analysis(browser, live_server, data, language, w
     assert "★" in page.locator("[data-testid=step-s1]").inner_text()
     shot(page, f"{name}-scenario")
     assert_fits(page)
+    context.close()
+
+
+def test_a_questions_source_opens_the_editor_on_that_question(browser, live_server, data, settings):
+    from tests.conftest import FIXTURE_CONTENT
+
+    settings.CONTENT_ROOT = FIXTURE_CONTENT  # the editor starts from the module's files
+    quiz, trainer = data
+    slug = quiz.version.module.slug
+    question_id = quiz.pool.get(question_version__question__key="q-definition").question_version.question_id
+    context, page = browser_page(browser, live_server, trainer, language="en", width="desktop")
+    page.goto(f"{live_server.url}{reverse('analysis_question', args=[slug, KEY, question_id])}")
+    page.locator("a:has([data-testid=source])").click()
+    page.wait_for_url(re.compile(r"/author/modules/.+/edit/\?question=q-definition"))
+    selected = page.evaluate(
+        "() => { const a = document.getElementById('id_source');"
+        " return a.value.slice(a.selectionStart, a.selectionEnd); }"
+    )
+    assert selected.strip() == "::: question q-definition"
+    shot(page, "analysis-source-in-editor-en")
     context.close()
 
 

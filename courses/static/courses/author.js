@@ -1,9 +1,6 @@
-// Authoring pages: "line N" buttons select that line in the editor; publish buttons submit once.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-goto-line]");
-  const area = document.getElementById("id_source");
-  if (!button || !area) return;
-  const line = parseInt(button.dataset.gotoLine, 10) || 1;
+// Authoring pages: "line N" buttons select that line in the editor; ?question=<id> (the item analysis
+// links here) selects that question's opening line; publish buttons submit once.
+function selectLine(area, line) {
   const lines = area.value.split("\n");
   let start = 0;
   for (let i = 0; i < line - 1 && i < lines.length; i += 1) start += lines[i].length + 1;
@@ -12,6 +9,19 @@ document.addEventListener("click", (event) => {
   area.setSelectionRange(start, end);
   const height = parseFloat(getComputedStyle(area).lineHeight) || 20;
   area.scrollTop = Math.max(0, (line - 5) * height);
+}
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-goto-line]");
+  const area = document.getElementById("id_source");
+  if (!button || !area) return;
+  selectLine(area, parseInt(button.dataset.gotoLine, 10) || 1);
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const area = document.getElementById("id_source");
+  const wanted = new URLSearchParams(window.location.search).get("question");
+  if (!area || !wanted) return;
+  const index = area.value.split("\n").findIndex((l) => l.trim() === `::: question ${wanted}`);
+  if (index >= 0) selectLine(area, index + 1);
 });
 document.addEventListener("submit", (event) => {
   const form = event.target;
