@@ -43,6 +43,7 @@ from assessments.models import (
     ScoreChangeKind,
 )
 from assessments.rules import cycle_start, start_refusal
+from trainingsite.db import rows_update
 
 # A choice posted this long after its step's deadline still counts as on time: the page and the server
 # clocks, and the request itself, take a moment.
@@ -306,7 +307,7 @@ def _data_responses_grade(*, attempt: Attempt) -> tuple[Decimal, Decimal]:
         response.details = {**result.details, **explained}
         total += result.score
         maximum += result.max_score
-    Response.objects.bulk_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
+    rows_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
     return total, maximum
 
 

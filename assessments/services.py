@@ -34,6 +34,7 @@ from assessments.models import (
     ScoreChangeKind,
 )
 from assessments.rules import cycle_start, start_refusal
+from trainingsite.db import rows_update
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def _answers_store(*, attempt: Attempt, answers: dict[int, Any]) -> list[Respons
             response.answer = answer
             response.answered_at = now
             changed.append(response)
-    Response.objects.bulk_update(changed, ["answer", "answered_at"])
+    rows_update(changed, ["answer", "answered_at"])
     return changed
 
 
@@ -274,7 +275,7 @@ def _quiz_attempt_grade(*, attempt: Attempt) -> None:
         response.details = result.details
         total += result.score
         maximum += result.max_score
-    Response.objects.bulk_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
+    rows_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
     attempt.score = total
     attempt.max_score = maximum
     attempt.percent = (100 * total / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
@@ -599,9 +600,7 @@ def _attempt_regrade(*, job_id: int, attempt_id: int, from_version_ids: list[int
             response.feedback_html = result.feedback
             response.details = {**result.details, **explained}
             response.graded_with = key
-        Response.objects.bulk_update(
-            responses, ["score", "max_score", "correct", "feedback_html", "details", "graded_with"]
-        )
+        rows_update(responses, ["score", "max_score", "correct", "feedback_html", "details", "graded_with"])
         ScoreChange.objects.bulk_create(changes)
         if responses and _attempt_totals_refresh(attempt=attempt):
             progress_update(user_id=attempt.user_id, module_id=attempt.module_id)
