@@ -9,14 +9,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
 
 from assessments import analysis
 from assessments.tasks import Doorbell
+from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(

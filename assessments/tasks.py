@@ -9,15 +9,13 @@ import logging
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from assessments import services
+from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
 from trainingsite.celery import sweep_mark
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 class Doorbell(Task):

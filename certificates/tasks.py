@@ -1,11 +1,11 @@
 """Celery tasks: thin, take ids, call one service. Safe to deliver twice."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 
 from certificates import services
+from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
 
-TRANSIENT = (OperationalError, InterfaceError)
 QUEUE = "notifications"
 
 

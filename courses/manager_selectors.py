@@ -54,7 +54,6 @@ from courses.models import (
     ExportJob,
     Invitation,
     ModuleProgress,
-    SkillArea,
     SkillProgress,
 )
 from trainingsite import charts
@@ -426,18 +425,11 @@ def _share(part: int, whole: int) -> Decimal | None:
     return (Decimal(100) * part / whole).quantize(Decimal("0.1")) if whole else None
 
 
-def skill_label(area: str) -> str:
-    try:
-        return str(SkillArea(area).label)
-    except ValueError:
-        return area
-
-
 def course_skill_areas(modules: list[CourseModule]) -> list[tuple[str, str]]:
     """(value, label) of the skill areas of a course's modules, in course order."""
     seen: dict[str, str] = {}
     for cm in modules:
-        seen.setdefault(cm.module.skill_area, skill_label(cm.module.skill_area))
+        seen.setdefault(cm.module.skill_area, str(cm.module.get_skill_area_display()))
     return list(seen.items())
 
 

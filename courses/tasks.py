@@ -4,13 +4,11 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
 
 from courses import manager_services
+from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT = (OperationalError, InterfaceError)
 
 
 @shared_task(

@@ -5,11 +5,9 @@ Names matter: ``*.tasks.send_*`` and ``*.tasks.notify_*`` route to the notificat
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from notifications import services
-
-TRANSIENT = (OperationalError, InterfaceError)
+from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
 
 
 @shared_task(

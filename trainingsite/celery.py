@@ -16,6 +16,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import heartbeat_sent, task_postrun, task_prerun, worker_ready, worker_shutdown
+from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trainingsite.settings")
 
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 WORKER_KEY = "trainingsite:worker:"
 SWEEP_KEY = "trainingsite:sweep:last"
 HEARTBEAT_TTL = 15
+# What tasks retry on: the database connection lost, a lock or statement timeout, a deadlock. Anything else
+# is a bug or bad data, which a task records instead of retrying.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 _worker: dict[str, Any] = {}
 
 
