@@ -12,7 +12,8 @@ def _active(user: Any) -> bool:
 
 
 def is_recruit(user: Any) -> bool:
-    return _active(user) and user.role == Role.RECRUIT
+    """Recruits take courses in cohorts; a staff admin is never one, whatever their role field says."""
+    return _active(user) and user.role == Role.RECRUIT and not user.is_staff
 
 
 def is_trainer(user: Any) -> bool:

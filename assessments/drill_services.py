@@ -44,6 +44,7 @@ from assessments.models import (
 )
 from assessments.rules import cycle_start, start_refusal
 from trainingsite.db import rows_update
+from trainingsite.text import has_nul, nul_message
 
 # A choice posted this long after its step's deadline still counts as on time: the page and the server
 # clocks, and the request itself, take a moment.
@@ -183,6 +184,8 @@ def scenario_choose(*, user: User, attempt_id: int, step: str, position: int) ->
 def _written_clean(*, attempt: Attempt, text: object, pasted_chars: object) -> tuple[str, int]:
     if not isinstance(text, str):
         raise DrillError(_("Write your response as text."))
+    if has_nul(text):
+        raise DrillError(nul_message())
     if len(text) > WRITTEN_HARD_LIMIT:
         raise DrillError(
             _("Your response is too long to save (at most %(n)s characters).")
@@ -324,6 +327,8 @@ def review_decide(
     if not policy.is_trainer(acting_user):
         raise PermissionDenied
     comment = (comment or "").strip()
+    if has_nul([comment, comments]):
+        raise DrillError(nul_message())
     if len(comment) > COMMENT_MAX or any(len(c or "") > COMMENT_MAX for c in comments.values()):
         raise DrillError(_("Keep each comment under %(n)d characters.") % {"n": COMMENT_MAX})
     with transaction.atomic():

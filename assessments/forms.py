@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from assessments.grading import InvalidAnswer
 from assessments.masking import ITEM, RIGHT, unmask
 from assessments.models import Response
+from trainingsite.text import has_nul, nul_message
 
 FIELD = re.compile(r"^q(\d+)(?:-([a-z]\d+))?$")
 
@@ -21,6 +22,8 @@ def answers_from_post(*, responses: list[Response], post: QueryDict) -> dict[int
     Only questions whose fields were posted are returned, so autosave can send one question at a time.
     """
     by_position = {r.position: r for r in responses}
+    if any(name.startswith("q") and has_nul([name, *post.getlist(name)]) for name in post):
+        raise InvalidAnswer(nul_message())
     parts: dict[int, dict[str, str]] = {}
     for name in post:
         if not name.startswith("q"):

@@ -35,6 +35,7 @@ from assessments.models import (
 )
 from assessments.rules import cycle_start, start_refusal
 from trainingsite.db import rows_update
+from trainingsite.text import has_nul, nul_message
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
 def _answers_store(*, attempt: Attempt, answers: dict[int, Any]) -> list[Response]:
     responses = {r.position: r for r in attempt.responses.select_related("question_version")}
     unknown = set(answers) - set(responses)
+    if has_nul(list(answers.values())):
+        raise InvalidAnswer(nul_message())
     if unknown:
         raise InvalidAnswer(_("This attempt has no question number %(n)s.") % {"n": min(unknown)})
     for position, answer in answers.items():

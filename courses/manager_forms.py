@@ -18,6 +18,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Cohort, Course
+from trainingsite.text import validate_single_line
 
 PAGE_SIZE = 50
 MAX_INVITES = 200
@@ -174,6 +175,7 @@ class CohortForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.order_by("position", "slug")
         self.fields["course"].label_from_instance = lambda course: course.display_title
+        self.fields["name"].validators.append(validate_single_line)
 
 
 def _emails_split(text: str) -> list[str]:

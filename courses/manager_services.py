@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -38,6 +40,7 @@ from courses.models import (
     Invitation,
 )
 from courses.services import enrolment_start
+from trainingsite.text import has_nul, nul_message, one_line, validate_single_line
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,12 @@ def cohort_create(
     """A new cohort managed by ``acting_user``."""
     if not policy.is_manager(acting_user):
         raise CohortError(_("Only hiring managers can create cohorts."))
+    try:
+        validate_single_line(name)
+    except ValidationError as exc:
+        raise CohortError(exc.messages[0]) from None
+    if has_nul(description):
+        raise CohortError(nul_message())
     with transaction.atomic():
         cohort = Cohort.objects.create(
             name=name.strip(),
@@ -97,10 +106,11 @@ def cohort_manager_add(*, cohort: Cohort, email: str, acting_user: User) -> User
 
 def _invitation_email(*, cohort: Cohort, email: str, token: str, inviter: User, expires: Any) -> dict:
     link = f"{settings.SITE_ROOT.rstrip('/')}/invite/{token}/"
-    subject = _("You are invited to the cohort “%(cohort)s” on %(site)s") % {
-        "cohort": cohort.name,
-        "site": settings.SITE_NAME,
-    }
+    # Email subjects are one line: a line break there makes the mail library refuse the message.
+    subject = one_line(
+        _("You are invited to the cohort “%(cohort)s” on %(site)s")
+        % {"cohort": cohort.name, "site": settings.SITE_NAME}
+    )
     body = _(
         "Hello,\n\n%(inviter)s invites you to the cohort “%(cohort)s” (course: %(course)s, starting "
         "%(start)s).\n\nOpen this link to create your account, or to sign in, and join the cohort:\n\n"
@@ -116,12 +126,23 @@ def _invitation_email(*, cohort: Cohort, email: str, token: str, inviter: User, 
     return {"subject": subject, "message": body, "from_email": None, "recipient_list": [email]}
 
 
-def invitation_create(*, cohort: Cohort, emails: list[str], acting_user: User) -> list[Invitation]:
-    """Invite each address to the cohort: a new random token per address, a pending invitation of the same
-    address to the same cohort revoked, the emails sent after the commit.
+@dataclass
+class InvitationBatch:
+    """The invitations created, and after the commit which addresses the emails went to and which failed."""
 
-    Addresses of existing members, or of existing accounts that are not recruits, are refused (nothing is
-    sent to anyone then).
+    invitations: list[Invitation]
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def invitation_create(*, cohort: Cohort, emails: list[str], acting_user: User) -> InvitationBatch:
+    """Invite each address to the cohort: a new random token per address, a pending invitation of the same
+    address to the same cohort revoked, the emails sent after the commit (``sent`` and ``failed`` are filled
+    then: at once when no outer transaction is open).
+
+    Addresses of existing members are refused (nothing is sent to anyone then). Any other address is invited
+    the same way, whoever owns it, so the answer never tells which addresses are trainers', managers' or
+    staff accounts; such an account is refused when it opens the link (``invitation_accept``).
     """
     emails = [e.strip() for e in emails if e.strip()]
     if not emails:
@@ -146,14 +167,6 @@ def invitation_create(*, cohort: Cohort, emails: list[str], acting_user: User) -
         refused = [e for e in emails if e.lower() in members]
         if refused:
             raise CohortError(_("Already in this cohort: %(list)s") % {"list": ", ".join(refused[:10])})
-        not_recruits = [
-            e for e in emails if e.lower() in existing and not policy.is_recruit(existing[e.lower()])
-        ]
-        if not_recruits:
-            raise CohortError(
-                _("These accounts are not recruits' accounts and cannot join a cohort: %(list)s")
-                % {"list": ", ".join(not_recruits[:10])}
-            )
         Invitation.objects.filter(
             cohort=cohort, email__in=lowered, accepted_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=now)
@@ -175,17 +188,21 @@ def invitation_create(*, cohort: Cohort, emails: list[str], acting_user: User) -
                     cohort=cohort, email=email, token=token, inviter=acting_user, expires=expires
                 )
             )
-        invitations = Invitation.objects.bulk_create(invitations)
-        transaction.on_commit(lambda: _send_all(messages))
-    return invitations
+        batch = InvitationBatch(invitations=Invitation.objects.bulk_create(invitations))
+        transaction.on_commit(lambda: _send_all(messages, batch))
+    return batch
 
 
-def _send_all(messages: list[dict]) -> None:
+def _send_all(messages: list[dict], batch: InvitationBatch) -> None:
     for message in messages:
+        (email,) = message["recipient_list"]
         try:
             send_mail(**message)
         except Exception:  # one failed address must not stop the others; the manager can invite again
-            logger.exception("invitation email to %s failed", message["recipient_list"])
+            logger.exception("invitation email to %s failed", email)
+            batch.failed.append(email)
+        else:
+            batch.sent.append(email)
 
 
 def invitation_revoke(*, invitation: Invitation, acting_user: User) -> Invitation:

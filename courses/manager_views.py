@@ -138,16 +138,27 @@ def invitation_send(request: HttpRequest, cohort_id: int) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            sent = services.invitation_create(
+            batch = services.invitation_create(
                 cohort=cohort, emails=form.cleaned_data["emails"], acting_user=request.user
             )
         except services.CohortError as exc:
             form.add_error("emails", str(exc))
         else:
-            messages.success(
-                request,
-                _("%(n)s invitation(s) sent. Each link works once, for 14 days.") % {"n": len(sent)},
-            )
+            if batch.sent:
+                messages.success(
+                    request,
+                    _("%(n)s invitation(s) sent. Each link works once, for 14 days.")
+                    % {"n": len(batch.sent)},
+                )
+            pending = len(batch.invitations) - len(batch.sent) - len(batch.failed)
+            if pending:  # only inside an outer transaction: the emails go when it commits
+                messages.info(request, _("%(n)s invitation email(s) will be sent.") % {"n": pending})
+            if batch.failed:
+                messages.error(
+                    request,
+                    _("%(n)s invitation email(s) could not be sent: %(list)s. Try again later.")
+                    % {"n": len(batch.failed), "list": ", ".join(batch.failed)},
+                )
             return redirect("manager_people", cohort_id=cohort.pk)
     people = selectors.cohort_people(user=request.user, cohort_id=cohort.pk)
     return _people_page(request, people, invite_form=form, status=400)

@@ -143,6 +143,9 @@ def lesson_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 @require_POST
 def lesson_mark_read(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     module = selectors.module_get(slug=slug)
+    if selectors.module_lock(user=request.user, module=module):
+        messages.info(request, _("This module opens once you have passed the modules it builds on."))
+        return redirect("module_detail", slug=module.slug)
     lesson = selectors.lesson_get(module=module, key=key)
     services.lesson_mark_read(user=request.user, module=module, lesson_key=lesson.key)
     lessons = selectors.module_lessons(module=module)

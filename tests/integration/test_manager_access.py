@@ -39,7 +39,7 @@ def _side(course, email: str, size: int, seed: int, settings) -> Side:
     assert attempt is not None
     (invitation,) = manager_services.invitation_create(
         cohort=cohort, emails=[f"new-{seed}@example.com"], acting_user=manager
-    )
+    ).invitations
     folder = manager_services.export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     job = ExportJob.objects.create(
