@@ -1,7 +1,8 @@
 """The dashboard's rows as CSV (UTF-8 with a BOM, so Excel reads Chinese) or XLSX: pure writers, no ORM.
 
 Rows arrive as lists (the first is the header) of str, int, float, date or None. Text that a spreadsheet
-would run as a formula (starting with = + - @ or a control character) gets a leading apostrophe.
+would run as a formula gets a leading apostrophe: text starting with a control character, or whose first
+character after any spaces, zero-width characters or BOM is = + - @ | or their full-width forms.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from datetime import date
 from typing import Any, BinaryIO
 
 BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_CHARS = frozenset("=+-@|＝＋－＠｜")
+# Invisible characters a spreadsheet may skip before reading a formula: zero-width ones and the BOM
+# (spaces, full-width and no-break ones included, are found by str.isspace).
+INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u180e\ufeff")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -21,8 +25,15 @@ CONTENT_TYPES = {
 
 
 def cell_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """``value`` with a leading apostrophe when a spreadsheet could read it as a formula."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] < " " or value[0] == "\x7f":
         return "'" + value
+    for char in value:
+        if char.isspace() or char in INVISIBLE:
+            continue
+        return "'" + value if char in FORMULA_CHARS else value
     return value
 
 

@@ -311,8 +311,13 @@ class RecruitRow:
         return " · ".join(parts)
 
     def export_values(self) -> list[Any]:
-        """The row as the export writes it: numbers as numbers, dates as dates, module cells in words."""
+        """The row as the export writes it: numbers as numbers, dates as dates, and for each module its
+        score, attempts, passed and overdue in separate number cells (1 = yes), which a spreadsheet sorts."""
         e = self.enrolment
+        modules: list[Any] = []
+        for cell in self.cells:
+            score = float(cell.score) if cell.score is not None else None
+            modules += [score, cell.attempts, int(cell.passed), int(cell.overdue)]
         return [
             self.name,
             self.user.email,
@@ -320,7 +325,7 @@ class RecruitRow:
             float(e.percent),
             float(e.average_score) if e.average_score is not None else None,
             e.next_due_date,
-            *[cell.text for cell in self.cells],
+            *modules,
         ]
 
 
@@ -451,6 +456,20 @@ def dashboard_columns(*, shown: list[CourseModule], params: DashboardParams | No
                 if params.sort_key == column.sort:
                     column.aria_sort = "descending" if params.descending else "ascending"
     return columns
+
+
+def export_header(*, shown: list[CourseModule]) -> list[str]:
+    """The export's header: the table's first columns, then four number columns per module."""
+    header = [column.label for column in dashboard_columns(shown=[])]
+    for cm in shown:
+        title = cm.module.display_title
+        header += [
+            _("%(module)s: score (%%)") % {"module": title},
+            _("%(module)s: attempts") % {"module": title},
+            _("%(module)s: passed (1 = yes)") % {"module": title},
+            _("%(module)s: overdue (1 = yes)") % {"module": title},
+        ]
+    return header
 
 
 def sort_choices(*, shown: list[CourseModule]) -> list[tuple[str, str]]:
@@ -789,7 +808,7 @@ def dashboard_export_rows(*, query: DashboardQuery, chunk: int = 500) -> Iterato
     chunks of ``chunk`` recruits: two queries per chunk."""
     today = timezone.localdate()
     shown = query.shown
-    yield [column.label for column in dashboard_columns(shown=shown)]
+    yield export_header(shown=shown)
     ordered = _page_rows(_ordered(_filtered(query.cohort, query.params, today), query.params))
     offset = 0
     while True:
