@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal.ratelimit import get_ip
 from django.contrib import messages
 
 from accounts.models import Role
@@ -20,6 +21,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if invited and invited.lower() == (form.cleaned_data.get("email") or "").strip().lower():
             self.stash_verified_email(request, invited)
         return super().save_user(request, user, form, commit=commit)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """allauth's per-account failed-login limit, counted per (client address, account): five wrong
+        passwords from one address lock that address out of that account, not the owner elsewhere.
+
+        The address is the one allauth's per-address limit uses (ALLAUTH_TRUSTED_PROXY_COUNT /
+        ALLAUTH_TRUSTED_CLIENT_IP_HEADER, IPv6 by /64), so rotating X-Forwarded-For buys no guesses.
+        """
+        return f"{get_ip(request)}:{super()._get_login_attempts_cache_key(request, **credentials)}"
 
     def post_login(self, request, user, **kwargs):
         """After a sign-up or a login, accept the invitation the visitor came with, if any."""

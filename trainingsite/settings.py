@@ -52,6 +52,20 @@ def database_from_url(url: str) -> dict:
     }
 
 
+def cache_from_url(redis_url: str) -> dict:
+    """Django's cache: Redis when ``REDIS_URL`` is set (its own key prefix beside Celery's keys), else the
+    database table made by ``createcachetable``. Never per-process memory: every web process must see the
+    same login rate limits."""
+    if redis_url:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "trainingsite-cache",
+            "TIMEOUT": 300,
+        }
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+
+
 DEBUG = envbool("DEBUG", "True")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -151,6 +165,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# login_failed: 10 failures a minute per client address, and 5 per five minutes per (client address,
+# account): the adapter puts the address in the key, so a stranger's failures never lock out the owner.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -158,6 +174,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# The address rate limits count by. Behind a load balancer every request comes from the balancer's address:
+# set TRUSTED_PROXY_COUNT to the number of proxies you run that append to X-Forwarded-For (1 for one load
+# balancer), or TRUSTED_CLIENT_IP_HEADER to a header your proxy sets and clients cannot (X-Real-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.getenv("TRUSTED_CLIENT_IP_HEADER") or None
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
@@ -197,6 +218,8 @@ elif os.getenv("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = os.getenv("EMAIL_FILE_PATH")
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+CACHES = {"default": cache_from_url(os.getenv("CACHE_REDIS_URL", "") or os.getenv("REDIS_URL", ""))}
 
 # Celery. The database is the source of truth; Redis is only the doorbell (docs/operations.md).
 REDIS_URL = os.getenv("REDIS_URL", "")

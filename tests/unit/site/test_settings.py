@@ -80,3 +80,23 @@ def test_database_url_is_parsed_for_postgres():
 def test_database_url_must_be_postgres():
     with pytest.raises(Exception, match="postgres://"):
         database_from_url("mysql://root@localhost/db")
+
+
+def test_the_cache_is_redis_with_redis_url_else_the_database_and_the_proxy_is_configurable():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.ALLAUTH_TRUSTED_PROXY_COUNT, "
+        "s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
+    )
+    plain = run_manage("shell", "--no-imports", "-c", code)
+    assert plain.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "0", "None"]
+    behind = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        TRUSTED_PROXY_COUNT="1",
+        TRUSTED_CLIENT_IP_HEADER="X-Real-IP",
+    )
+    assert behind.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "1", "X-Real-IP"]
