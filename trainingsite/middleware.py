@@ -3,6 +3,7 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +39,22 @@ class DatabaseUnavailableMiddleware:
             logger.warning("database unavailable: %s", exception)
             return unavailable_response()
         return None
+
+
+PRIVATE_CONTENT_TYPES = ("application/pdf", "text/csv", "application/vnd.openxmlformats")
+
+
+class PrivateNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every page a signed-in person gets, and on every export and
+    PDF whoever asks: a shared computer's browser cache or a proxy must not keep recruits' results."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated)
+        if signed_in or response.get("Content-Type", "").startswith(PRIVATE_CONTENT_TYPES):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

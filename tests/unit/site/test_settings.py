@@ -16,7 +16,15 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if k
+        not in (
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DEBUG",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DJANGO_SETTINGS_MODULE",
+        )
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -48,19 +56,45 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_debug_is_off_by_default_and_the_development_key_is_refused_then():
+    from trainingsite.settings import DEVELOPMENT_SECRET_KEY
+
+    for env in (
+        {},
+        {"SECRET_KEY": DEVELOPMENT_SECRET_KEY},
+        {"DEBUG": "False", "SECRET_KEY": DEVELOPMENT_SECRET_KEY},
+    ):
+        result = run_manage("check", **env)
+        assert result.returncode != 0, env
+        assert "SECRET_KEY must be set (not the development key) when DEBUG is off" in result.stderr
+    code = "from django.conf import settings as s; print(s.DEBUG)"
+    result = run_manage(
+        "shell", "--no-imports", "-c", code, SECRET_KEY="k" * 20 + "-Zq8#pL2$wX9!mN4%tR7&yB1*"
+    )
+    assert result.stdout.split() == ["False"], result.stderr
+
+
+def test_scripts_setup_turns_debug_on_for_the_local_server():
+    setup = (ROOT / "scripts" / "setup").read_text()
+    assert 'export DEBUG="${DEBUG:-True}"' in setup
+    assert setup.index("export DEBUG") < setup.index("manage.py migrate")
+
+
 def test_default_mode_uses_sqlite_and_eager_tasks():
     code = (
         "from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)"
     )
-    result = run_manage("shell", "--no-imports", "-c", code)
+    result = run_manage("shell", "--no-imports", "-c", code, DEBUG="True")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
 
 
 def test_redis_url_switches_celery_to_the_broker():
     code = "from django.conf import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)"
-    result = run_manage("shell", "--no-imports", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
+    result = run_manage(
+        "shell", "--no-imports", "-c", code, REDIS_URL="redis://127.0.0.1:6379/3", DEBUG="True"
+    )
     assert result.stdout.split() == ["redis://127.0.0.1:6379/3", "False"]
 
 
@@ -88,7 +122,7 @@ def test_the_cache_is_redis_with_redis_url_else_the_database_and_the_proxy_is_co
         "print(s.CACHES['default']['BACKEND'], s.ALLAUTH_TRUSTED_PROXY_COUNT, "
         "s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
     )
-    plain = run_manage("shell", "--no-imports", "-c", code)
+    plain = run_manage("shell", "--no-imports", "-c", code, DEBUG="True")
     assert plain.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "0", "None"]
     behind = run_manage(
         "shell",
@@ -98,5 +132,6 @@ def test_the_cache_is_redis_with_redis_url_else_the_database_and_the_proxy_is_co
         REDIS_URL="redis://127.0.0.1:6379/3",
         TRUSTED_PROXY_COUNT="1",
         TRUSTED_CLIENT_IP_HEADER="X-Real-IP",
+        DEBUG="True",
     )
     assert behind.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "1", "X-Real-IP"]
