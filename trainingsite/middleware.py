@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -46,15 +47,19 @@ PRIVATE_CONTENT_TYPES = ("application/pdf", "text/csv", "application/vnd.openxml
 
 class PrivateNoStoreMiddleware:
     """``Cache-Control: private, no-store`` on every page a signed-in person gets, and on every export and
-    PDF whoever asks: a shared computer's browser cache or a proxy must not keep recruits' results."""
+    PDF whoever asks: a shared computer's browser cache or a proxy must not keep recruits' results.
+
+    Signed in means a session cookie came or goes with the response (everyone signed in has one): no
+    session or user lookup, so pages that never needed them (/health/) do not start to query.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        signed_in = bool(user is not None and user.is_authenticated)
-        if signed_in or response.get("Content-Type", "").startswith(PRIVATE_CONTENT_TYPES):
+        cookie = settings.SESSION_COOKIE_NAME
+        with_session = cookie in request.COOKIES or cookie in response.cookies
+        if with_session or response.get("Content-Type", "").startswith(PRIVATE_CONTENT_TYPES):
             patch_cache_control(response, private=True, no_store=True)
         return response
