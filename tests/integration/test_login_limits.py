@@ -104,7 +104,7 @@ def test_with_redis_the_limit_is_shared_by_every_web_process(client, verified, r
             other = subprocess.run(
                 [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
                 cwd=ROOT,
-                env={"PATH": "/usr/bin:/bin", "REDIS_URL": redis_url, "HOME": str(ROOT)},
+                env={"PATH": "/usr/bin:/bin", "REDIS_URL": redis_url, "HOME": str(ROOT), "DEBUG": "True"},
                 capture_output=True,
                 text=True,
                 timeout=120,
