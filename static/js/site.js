@@ -129,7 +129,9 @@ document.addEventListener("DOMContentLoaded", () => {
       e.preventDefault();
       const text = document.getElementById("unanswered-text");
       const numbers = missing.map((f) => f.querySelector(".qnum").textContent.replace(".", "").trim());
-      text.textContent = text.dataset.template.replace("%(list)s", numbers.join(", "));
+      const list = window.Intl && Intl.ListFormat
+        ? new Intl.ListFormat(document.documentElement.lang || undefined).format(numbers) : numbers.join(", ");
+      text.textContent = text.dataset.template.replace("%(list)s", list);
       dialog.showModal();
       return;
     }
@@ -156,7 +158,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const deadline = Number(timer.dataset.deadlineMs);
   const out = timer.querySelector(".countdown");
   const notice = document.getElementById("time-up");
-  timer.querySelector(".countdown-wrap").hidden = false;
+  timer.hidden = false;
   const timeUp = () => {
     timer.classList.add("late");
     out.textContent = "0:00";
@@ -164,6 +166,7 @@ document.addEventListener("DOMContentLoaded", () => {
     sent = true;
     const data = new FormData(form);
     form.querySelectorAll("fieldset, button").forEach((el) => { el.disabled = true; });
+    notice.scrollIntoView({ block: "nearest" });
     form.setAttribute("aria-disabled", "true");
     notice.textContent = notice.dataset.sending;
     // A refused post (an answer the server will not take) leaves the closing to the server: come back once

@@ -21,12 +21,19 @@ from tests.e2e.conftest import shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WORDS = {
-    "zh-hans": {"submit": "提交答案", "anyway": "仍然提交", "back": "返回继续作答", "time_up": "时间到"},
+    "zh-hans": {
+        "submit": "提交答案",
+        "anyway": "仍然提交",
+        "back": "返回继续作答",
+        "time_up": "时间到",
+        "none": "以下题目还没有作答",
+    },
     "en": {
         "submit": "Submit answers",
         "anyway": "Submit anyway",
         "back": "Go back and answer",
         "time_up": "Time is up",
+        "none": "These questions have no answer",
     },
 }
 SINGLE = ("第一件事最好做什么", "发一条欢迎语并介绍群规")
@@ -154,7 +161,9 @@ def test_submitting_with_unanswered_questions_asks_first_and_names_them(
     page.get_by_role("button", name=words["submit"]).click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
-    assert ", ".join(str(n) for n in missing) in dialog.inner_text()
+    text = dialog.inner_text()
+    assert words["none"] in text
+    assert re.findall(r"\d+", text.split(words["none"])[1]) == [str(n) for n in missing]
     shot(page, f"quiz-unanswered-{device}-{language}")
     dialog.get_by_role("button", name=words["back"]).click()
     assert not dialog.is_visible()
@@ -169,3 +178,24 @@ def test_submitting_with_unanswered_questions_asks_first_and_names_them(
     assert str(len(missing)) in page.locator("[data-testid=unanswered]").inner_text()
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.GRADED
+
+
+def test_a_written_response_typed_offline_is_saved_when_the_connection_returns(
+    live_server, drill_module, recruit, signed_in_as
+):
+    from assessments.drill_services import drill_attempt_start
+    from assessments.models import Drill
+
+    drill = Drill.objects.get(key="apology-reviewed", version__module__slug="drills-demo")
+    attempt = drill_attempt_start(user=recruit, drill=drill)
+    page = signed_in_as(recruit, language="en")
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    page.context.set_offline(True)
+    page.locator("#response-text").fill("离线时写下的回答")
+    page.locator("#savestate[data-status=offline]").wait_for()
+    attempt.refresh_from_db()
+    assert attempt.state["text"] == ""
+    page.context.set_offline(False)
+    page.locator("#savestate[data-status=saved]").wait_for()
+    attempt.refresh_from_db()
+    assert attempt.state["text"] == "离线时写下的回答"
