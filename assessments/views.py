@@ -45,13 +45,13 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
 
 
 def _expire_if_due(attempt) -> bool:
-    """Close an open attempt whose time is up (the server decides, whatever runs the sweeper)."""
-    return bool(
-        attempt
-        and attempt.is_open
-        and services.past_deadline(attempt, timezone.now())
-        and services.attempt_expire(attempt_id=attempt.pk)
-    )
+    """Close an open attempt whose time is up (the server decides, whatever runs the sweeper); True when
+    this request closed it. ``attempt`` is refreshed: a submit or the sweeper may have closed it first."""
+    if not (attempt and attempt.is_open and services.past_deadline(attempt, timezone.now())):
+        return False
+    closed = services.attempt_expire(attempt_id=attempt.pk)
+    attempt.refresh_from_db(fields=["status", "submitted_at"])
+    return closed
 
 
 def _closed(request: HttpRequest, attempt, *, json: bool = False) -> HttpResponse:

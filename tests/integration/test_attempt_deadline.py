@@ -232,3 +232,31 @@ def test_the_result_says_how_many_questions_were_unanswered(recruit_client, impo
     others = sorted(r.position for r in attempt.responses.exclude(position=position))
     numbers = ", ".join(str(n) for n in others)
     assert f"{len(others)} questions were left unanswered: numbers {numbers}." in html
+
+
+def test_touches_racing_past_the_deadline_close_once_and_none_shows_the_form(
+    require_postgres, recruit, imported, gradings
+):
+    from django.test import Client
+
+    from tests.integration.test_attempt_secrecy import concurrently
+
+    clients = [Client(), Client(), Client()]
+    for c in clients:
+        c.force_login(recruit)
+    attempt = start(clients[0])
+    save_short(clients[0], attempt, "留存率")
+    run_out(attempt)
+    page, submitted, saved = concurrently(
+        lambda: clients[0].get(reverse("attempt_detail", args=[attempt.pk])),
+        lambda: clients[1].post(reverse("attempt_submit", args=[attempt.pk]), {}),
+        lambda: clients[2].post(reverse("attempt_autosave", args=[attempt.pk]), {}),
+    )
+    assert page.status_code in (200, 302)
+    assert "data-autosave" not in page.content.decode()
+    assert submitted.status_code == 302
+    assert saved.status_code == 409
+    assert gradings == [attempt.pk]
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.GRADED
+    assert short(attempt).answer == "留存率"
