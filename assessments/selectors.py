@@ -199,13 +199,20 @@ def attempt_review_context(*, attempt: Attempt, reveal: bool | None = None) -> d
     """Everything ``assessments/_review.html`` needs to show any attempt's result, for its owner, its
     trainers and the managers of its cohort (the caller has scoped the attempt). ``reveal`` (default:
     the quiz's rule for its recruit) says whether correct answers are shown; staff pass True."""
-    context: dict[str, Any] = {"attempt": attempt, "questions": [], "scenario": None, "written": None}
+    context: dict[str, Any] = {
+        "attempt": attempt,
+        "questions": [],
+        "scenario": None,
+        "written": None,
+        "unanswered": [],
+    }
     context["reveal"] = answers_revealed(attempt=attempt) if reveal is None else reveal
     if not (attempt.is_finished or attempt.is_awaiting_review):
         return context
     kind = attempt.kind
     if kind in ("quiz", "data"):
         context["questions"] = attempt_questions(attempt=attempt)
+        context["unanswered"] = [q.position for q in context["questions"] if q.answer in (None, "", [], {})]
     if kind == "data":
         context["columns"], context["rows"] = dataset_table(attempt=attempt)
     elif kind == "scenario":

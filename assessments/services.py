@@ -59,7 +59,8 @@ def lock_refusal(*, user: User, module) -> str | None:
 def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     """Open an attempt, or return the one already open: draw, shuffle and store exactly what is served.
 
-    A module locked by its prerequisites refuses."""
+    An open attempt past its deadline is closed as saved and returned. A module locked by its prerequisites
+    refuses."""
     refusal = lock_refusal(user=user, module=quiz.version.module)
     if refusal:
         raise AttemptError(refusal)
@@ -71,8 +72,13 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
             Attempt.objects.filter(user=user, module_id=quiz.version.module_id, quiz__key=quiz.key)
         )
         open_attempt = next((a for a in attempts if a.is_open), None)
-        if open_attempt:
+        if open_attempt and not past_deadline(open_attempt, timezone.now()):
             return open_attempt
+        if open_attempt:
+            # Its time is up: close it as saved, under its own lock, and send the recruit to its result.
+            locked = Attempt.objects.select_for_update(of=("self",)).get(pk=open_attempt.pk)
+            _expire_locked(attempt=locked, now=timezone.now())
+            return locked
         refusal = start_refusal(
             quiz=quiz,
             attempts=attempts,
@@ -153,6 +159,49 @@ def _answers_store(*, attempt: Attempt, answers: dict[int, Any]) -> list[Respons
     return changed
 
 
+# Answers in flight when the page's countdown reaches zero (a last autosave, the page's own submit) still
+# count; past this the server closes the attempt with what was saved.
+DEADLINE_GRACE = timedelta(seconds=5)
+
+
+class AttemptClosed(AttemptError):
+    """The attempt was past its deadline when touched: it has been submitted with its saved answers."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__(_("Time is up: the answers you had saved were submitted."))
+        self.attempt = attempt
+
+
+def past_deadline(attempt: Attempt, now) -> bool:
+    """Whether ``attempt`` is beyond its deadline and the grace for answers in flight."""
+    return bool(attempt.deadline and now > attempt.deadline + DEADLINE_GRACE)
+
+
+def _expire_locked(*, attempt: Attempt, now) -> bool:
+    """Submit a locked, open attempt that is past its deadline, as saved; True when it was."""
+    from assessments.tasks import grade_attempt
+
+    if not attempt.is_open or not past_deadline(attempt, now):
+        return False
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = now
+    attempt.save(update_fields=["status", "submitted_at"])
+    transaction.on_commit(lambda pk=attempt.pk: grade_attempt.delay(pk))
+    return True
+
+
+def attempt_expire(*, attempt_id: int, now=None) -> bool:
+    """Close one attempt past its deadline with its saved answers and queue grading; True when this call did.
+
+    Any touch calls it (the page, autosave, submit, the sweeper), so a timed attempt ends without Celery
+    beat; a second call, or a call before the deadline, changes nothing.
+    """
+    with transaction.atomic():
+        # Lock the attempt: the recruit's own submit or autosave may be racing this close.
+        attempt = Attempt.objects.select_for_update(of=("self",)).get(pk=attempt_id)
+        return _expire_locked(attempt=attempt, now=now or timezone.now())
+
+
 def _open_attempt_lock(*, user: User, attempt_id: int) -> Attempt:
     attempt = (
         Attempt.objects.select_for_update(of=("self",)).select_related("drill").get(pk=attempt_id, user=user)
@@ -161,22 +210,26 @@ def _open_attempt_lock(*, user: User, attempt_id: int) -> Attempt:
         raise AttemptError(_("This attempt is not answered with this form."))
     if not attempt.is_open:
         raise AttemptError(_("This attempt has already been submitted."))
-    if attempt.deadline and timezone.now() > attempt.deadline:
-        raise AttemptError(_("The time limit for this attempt has passed."))
     return attempt
 
 
 def attempt_save(*, user: User, attempt_id: int, answers: dict[int, Any]) -> int:
-    """Autosave answers of an open attempt; returns how many answers changed."""
+    """Autosave answers of an open attempt; returns how many answers changed.
+
+    Past the deadline nothing is saved: the attempt is submitted as saved and AttemptClosed raised."""
     with transaction.atomic():
         attempt = _open_attempt_lock(user=user, attempt_id=attempt_id)
-        return len(_answers_store(attempt=attempt, answers=answers))
+        closed = _expire_locked(attempt=attempt, now=timezone.now())
+        if not closed:
+            return len(_answers_store(attempt=attempt, answers=answers))
+    raise AttemptClosed(attempt)
 
 
 def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> Attempt:
     """Save the final answers, mark the attempt submitted and queue grading once the row is committed.
 
-    A replayed or double-clicked submit finds the attempt already submitted and changes nothing.
+    A replayed or double-clicked submit finds the attempt already submitted and changes nothing. Past the
+    deadline the posted answers are ignored: the saved ones are submitted and AttemptClosed raised.
     """
     from assessments.tasks import grade_attempt
 
@@ -190,13 +243,15 @@ def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> A
             raise AttemptError(_("This attempt is not answered with this form."))
         if not attempt.is_open:
             return attempt
-        if attempt.deadline and timezone.now() > attempt.deadline:
-            raise AttemptError(_("The time limit for this attempt has passed."))
-        _answers_store(attempt=attempt, answers=answers)
-        attempt.status = AttemptStatus.SUBMITTED
-        attempt.submitted_at = timezone.now()
-        attempt.save(update_fields=["status", "submitted_at"])
-        transaction.on_commit(lambda: grade_attempt.delay(attempt.pk))
+        closed = _expire_locked(attempt=attempt, now=timezone.now())
+        if not closed:
+            _answers_store(attempt=attempt, answers=answers)
+            attempt.status = AttemptStatus.SUBMITTED
+            attempt.submitted_at = timezone.now()
+            attempt.save(update_fields=["status", "submitted_at"])
+            transaction.on_commit(lambda: grade_attempt.delay(attempt.pk))
+    if closed:
+        raise AttemptClosed(attempt)
     return attempt
 
 
@@ -373,21 +428,15 @@ def attempt_retry(*, attempt_id: int) -> bool:
 
 def attempts_expire(*, now=None) -> list[int]:
     """Submit every open attempt past its deadline with what was saved; returns their ids."""
-    from assessments.tasks import grade_attempt
-
     now = now or timezone.now()
     expired = []
     with transaction.atomic():
         # skip_locked: an attempt being submitted by its recruit right now is theirs to finish.
         for attempt in Attempt.objects.select_for_update(skip_locked=True).filter(
-            status=AttemptStatus.IN_PROGRESS, deadline__lt=now
+            status=AttemptStatus.IN_PROGRESS, deadline__lt=now - DEADLINE_GRACE
         ):
-            attempt.status = AttemptStatus.SUBMITTED
-            attempt.submitted_at = now
-            attempt.save(update_fields=["status", "submitted_at"])
-            expired.append(attempt.pk)
-        for attempt_id in expired:
-            transaction.on_commit(lambda pk=attempt_id: grade_attempt.delay(pk))
+            if _expire_locked(attempt=attempt, now=now):
+                expired.append(attempt.pk)
     return expired
 
 

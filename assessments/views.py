@@ -22,8 +22,12 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         except services.AttemptError as exc:
             messages.error(request, str(exc))
             return redirect("quiz_detail", slug=slug, key=key)
+        if not attempt.is_open:
+            messages.warning(request, str(services.AttemptClosed(attempt)))
         return redirect("attempt_detail", attempt_id=attempt.pk)
     attempts = selectors.quiz_attempts(user=request.user, quiz=quiz)
+    if _expire_if_due(next((a for a in attempts if a.is_open), None)):
+        attempts = selectors.quiz_attempts(user=request.user, quiz=quiz)
     ctx = {
         "module": module,
         "quiz": quiz,
@@ -40,6 +44,23 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     return render(request, "assessments/quiz_detail.html", ctx)
 
 
+def _expire_if_due(attempt) -> bool:
+    """Close an open attempt whose time is up (the server decides, whatever runs the sweeper); True when
+    this request closed it. ``attempt`` is refreshed: a submit or the sweeper may have closed it first."""
+    if not (attempt and attempt.is_open and services.past_deadline(attempt, timezone.now())):
+        return False
+    closed = services.attempt_expire(attempt_id=attempt.pk)
+    attempt.refresh_from_db(fields=["status", "submitted_at"])
+    return closed
+
+
+def _closed(request: HttpRequest, attempt, *, json: bool = False) -> HttpResponse:
+    """The attempt's time was up: say so, and send the recruit to its result instead of the form."""
+    message = str(services.AttemptClosed(attempt))
+    messages.warning(request, message)
+    return _closed_json(attempt, message) if json else redirect("attempt_detail", attempt_id=attempt.pk)
+
+
 def _attempt_page(request: HttpRequest, attempt, *, error: str = "", status: int = 200) -> HttpResponse:
     if attempt.drill_id and (attempt.drill.kind != "data" or not attempt.is_open):
         return drill_views.attempt_page(request, attempt, error=error, status=status)
@@ -54,6 +75,11 @@ def _attempt_page(request: HttpRequest, attempt, *, error: str = "", status: int
         ),
         "error": error,
     }
+    if attempt.is_open and attempt.deadline:
+        # The countdown runs on the server's clock: the page gets both times and works out its offset.
+        ctx["deadline_ms"] = int(attempt.deadline.timestamp() * 1000)
+        ctx["server_now_ms"] = int(timezone.now().timestamp() * 1000)
+        ctx["grace_ms"] = int(services.DEADLINE_GRACE.total_seconds() * 1000)
     if attempt.is_finished:
         ctx.update(selectors.attempt_review_context(attempt=attempt))
     else:
@@ -67,6 +93,8 @@ def _attempt_page(request: HttpRequest, attempt, *, error: str = "", status: int
 @require_GET
 def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
+    if _expire_if_due(attempt):
+        return _closed(request, attempt)
     return _attempt_page(request, attempt)
 
 
@@ -83,7 +111,11 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
             responses=list(attempt.responses.select_related("question_version")), post=request.POST
         )
         attempt = services.attempt_submit(user=request.user, attempt_id=attempt.pk, answers=answers)
+    except services.AttemptClosed:
+        return _closed(request, attempt)
     except (InvalidAnswer, services.AttemptError) as exc:
+        if _expire_if_due(attempt):
+            return _closed(request, attempt)
         return _attempt_page(request, attempt, error=str(exc), status=400)
     return redirect("attempt_detail", attempt_id=attempt.pk)
 
@@ -97,9 +129,23 @@ def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
             responses=list(attempt.responses.select_related("question_version")), post=request.POST
         )
         changed = services.attempt_save(user=request.user, attempt_id=attempt.pk, answers=answers)
+    except services.AttemptClosed as exc:
+        messages.warning(request, str(exc))
+        return _closed_json(attempt, str(exc))
     except (InvalidAnswer, services.AttemptError) as exc:
+        if _expire_if_due(attempt):
+            return _closed(request, attempt, json=True)
+        attempt.refresh_from_db(fields=["status"])
+        if not attempt.is_open:  # submitted meanwhile (another tab, the sweeper): the page moves on
+            return _closed_json(attempt, str(exc))
         return JsonResponse({"ok": False, "error": str(exc)}, status=400)
     return JsonResponse({"ok": True, "changed": changed})
+
+
+def _closed_json(attempt, message: str) -> HttpResponse:
+    """Autosave to an attempt no longer open: nothing saved; the page goes to the result (409)."""
+    url = reverse("attempt_detail", args=[attempt.pk])
+    return JsonResponse({"ok": False, "closed": True, "error": message, "url": url}, status=409)
 
 
 @login_required

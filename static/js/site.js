@@ -1,32 +1,200 @@
-// Autosave for open attempts: each change posts the question's fields; the server keeps them.
+// Autosave, per field: every changed field stays "not saved yet" until the server has confirmed it. A field
+// edited while its save is in flight is sent again afterwards; a failed save is retried with backoff and when
+// the connection returns; everything pending is flushed when the page is hidden or left. The submit button
+// posts the whole form, so it never depends on autosave.
+const autosaver = ({ form, url, collect, delay, onClosed }) => {
+  const state = document.getElementById("savestate");
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  const dirty = new Set();
+  const sending = new Map();
+  const timers = new Map();
+  const errors = new Map();
+  let offline = false;
+  let stopped = false;
+  let retryTimer = null;
+  let backoff = 1000;
+  const show = () => {
+    if (!state) return;
+    let text = state.dataset.saved;
+    let status = "saved";
+    if (errors.size) { text = [...errors.values()][0]; status = "error"; }
+    else if (offline && dirty.size) { text = state.dataset.offline; status = "offline"; }
+    else if (sending.size) { text = state.dataset.saving; status = "saving"; }
+    else if (dirty.size) { text = state.dataset.pending; status = "pending"; }
+    if (state.dataset.status !== status || state.textContent !== text) {
+      state.textContent = text;
+      state.dataset.status = status;
+    }
+  };
+  const retryLater = () => {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => flush(), backoff);
+    backoff = Math.min(backoff * 2, 30000);
+  };
+  const send = (field, keepalive = false) => {
+    clearTimeout(timers.get(field));
+    timers.delete(field);
+    if (stopped || !dirty.has(field)) return Promise.resolve();
+    // One request per field at a time, so an older answer can never arrive after a newer one.
+    if (sending.has(field)) return sending.get(field).then(() => send(field, keepalive));
+    const data = new FormData();
+    data.append("csrfmiddlewaretoken", csrf);
+    collect(field, data);
+    dirty.delete(field);
+    let size = 0;
+    data.forEach((v) => { size += String(v).length * 3; });
+    const request = fetch(url, {
+      method: "POST", body: data, credentials: "same-origin", keepalive: keepalive && size < 60000,
+      headers: { Accept: "application/json" },
+    })
+      .then((r) => r.json())
+      .then((body) => {
+        offline = false;
+        backoff = 1000;
+        if (body.ok) { errors.delete(field); return; }
+        if (body.closed) { stopped = true; onClosed(body); return; }
+        // Refused (the server says why): not saved, and not sent again until the field changes.
+        errors.set(field, body.error);
+        dirty.add(field);
+      })
+      .catch(() => { if (!stopped) { dirty.add(field); offline = true; retryLater(); } })
+      .finally(() => { sending.delete(field); show(); });
+    sending.set(field, request);
+    show();
+    return request;
+  };
+  const flush = (keepalive = false) =>
+    Promise.all([...dirty].filter((f) => !errors.has(f)).map((f) => send(f, keepalive)));
+  const changed = (field) => {
+    if (stopped) return;
+    dirty.add(field);
+    errors.delete(field);
+    clearTimeout(timers.get(field));
+    timers.set(field, setTimeout(() => send(field), delay));
+    show();
+  };
+  window.addEventListener("online", () => { backoff = 1000; flush(); });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flush(true); });
+  window.addEventListener("pagehide", () => flush(true));
+  return {
+    changed,
+    flush,
+    stop: () => { stopped = true; timers.forEach((t) => clearTimeout(t)); clearTimeout(retryTimer); },
+    pending: () => dirty.size + sending.size,
+  };
+};
+
+const fieldOf = (el) => el.closest("fieldset[data-field]");
+
+const answered = (fieldset) =>
+  [...fieldset.querySelectorAll("input, select, textarea")].some((el) => {
+    if (el.type === "radio" || el.type === "checkbox") return el.checked;
+    return el.value.trim() !== "";
+  });
+
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form[data-autosave]");
   if (!form) return;
-  const state = document.getElementById("savestate");
-  let timer = null;
-  const save = (fieldset) => {
-    const data = new FormData();
-    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-    fieldset.querySelectorAll("input, select, textarea").forEach((el) => {
-      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
-      if (el.name) data.append(el.name, el.value);
-    });
-    if (!data.has(fieldset.dataset.field)) data.append(fieldset.dataset.field, "");
-    fetch(form.dataset.autosave, { method: "POST", body: data, credentials: "same-origin" })
-      .then((r) => r.json())
-      .then((body) => { if (state) state.textContent = body.ok ? state.dataset.saved : body.error; })
-      .catch(() => { if (state) state.textContent = state.dataset.offline; });
+  const fieldsets = new Map([...form.querySelectorAll("fieldset[data-field]")].map((f) => [f.dataset.field, f]));
+  const saver = autosaver({
+    form,
+    url: form.dataset.autosave,
+    delay: 300,
+    collect: (field, data) => {
+      const fieldset = fieldsets.get(field);
+      fieldset.querySelectorAll("input, select, textarea").forEach((el) => {
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+        if (el.name) data.append(el.name, el.value);
+      });
+      if (!data.has(field)) data.append(field, "");
+    },
+    onClosed: (body) => window.location.assign(body.url),
+  });
+  const touched = (e) => { const f = fieldOf(e.target); if (f) saver.changed(f.dataset.field); };
+  form.addEventListener("change", touched);
+  form.addEventListener("input", touched);
+
+  // Submitting with unanswered questions asks first, naming them; without JavaScript the form just submits.
+  const dialog = document.getElementById("unanswered-dialog");
+  let confirmed = false;
+  let sent = false;
+  const submitNow = () => {
+    confirmed = true;
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
   };
-  form.addEventListener("change", (e) => {
-    const fieldset = e.target.closest("fieldset[data-field]");
-    if (!fieldset) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => save(fieldset), 300);
-  });
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (e) => {
+    if (sent) { e.preventDefault(); return; }
+    const missing = [...fieldsets.values()].filter((f) => !answered(f));
+    if (!confirmed && missing.length && dialog && dialog.showModal) {
+      e.preventDefault();
+      const text = document.getElementById("unanswered-text");
+      const numbers = missing.map((f) => f.querySelector(".qnum").textContent.replace(".", "").trim());
+      const list = window.Intl && Intl.ListFormat
+        ? new Intl.ListFormat(document.documentElement.lang || undefined).format(numbers) : numbers.join(", ");
+      text.textContent = text.dataset.template.replace("%(list)s", list);
+      dialog.showModal();
+      return;
+    }
+    sent = true;
+    saver.stop();
     const button = form.querySelector("button[type=submit]");
-    if (button) { button.disabled = true; }
+    if (button) setTimeout(() => { button.disabled = true; }, 0);
   });
+  if (dialog) {
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "submit") { submitNow(); return; }
+      confirmed = false;
+      const first = [...fieldsets.values()].find((f) => !answered(f));
+      const focusable = first && first.querySelector("input, select, textarea");
+      if (focusable) focusable.focus();
+    });
+  }
+
+  // The countdown runs on the server's clock (the page carries the server's time, so the offset is known).
+  // At zero the form is locked and posted as it stands; the server closes the attempt whatever happens here.
+  const timer = document.getElementById("quiz-timer");
+  if (!timer) return;
+  const offset = Number(timer.dataset.nowMs) - Date.now();
+  const deadline = Number(timer.dataset.deadlineMs);
+  const out = timer.querySelector(".countdown");
+  const notice = document.getElementById("time-up");
+  timer.hidden = false;
+  const timeUp = () => {
+    timer.classList.add("late");
+    out.textContent = "0:00";
+    saver.stop();
+    sent = true;
+    const data = new FormData(form);
+    form.querySelectorAll("fieldset, button").forEach((el) => { el.disabled = true; });
+    notice.scrollIntoView({ block: "nearest" });
+    form.setAttribute("aria-disabled", "true");
+    notice.textContent = notice.dataset.sending;
+    // A refused post (an answer the server will not take) leaves the closing to the server: come back once
+    // its grace for answers in flight is over and the page shows the result.
+    const post = () =>
+      fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+        .then((r) => {
+          if (r.redirected) window.location.assign(r.url);
+          else setTimeout(() => window.location.assign(timer.dataset.page), Number(timer.dataset.graceMs) + 1000);
+        })
+        .catch(() => {
+          notice.textContent = notice.dataset.offline;
+          window.addEventListener("online", post, { once: true });
+        });
+    post();
+  };
+  const tick = () => {
+    const left = Math.ceil((deadline - (Date.now() + offset)) / 1000);
+    if (left <= 0) { timeUp(); return; }
+    const h = Math.floor(left / 3600);
+    const m = Math.floor((left % 3600) / 60);
+    const sec = String(left % 60).padStart(2, "0");
+    const text = h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+    if (out.textContent !== text) out.textContent = text;
+    timer.classList.toggle("soon", left <= 60);
+    setTimeout(tick, 250);
+  };
+  tick();
 });
 
 // Written responses: a live character count (spaces not counted, as the server counts), autosave while
@@ -37,7 +205,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const area = form.querySelector("textarea[name=text]");
   const pasted = form.querySelector("input[name=pasted_chars]");
   const count = document.getElementById("response-count");
-  const state = document.getElementById("savestate");
   const length = (text) => text.replace(/\s/g, "").length;
   const show = () => {
     const n = length(area.value);
@@ -46,25 +213,25 @@ document.addEventListener("DOMContentLoaded", () => {
     count.textContent = count.dataset.template.replace("%(n)s", n);
     count.classList.toggle("bad-text", (min && n < min) || (max && n > max));
   };
-  let timer = null;
-  const save = () => {
-    const data = new FormData();
-    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
-    data.append("text", area.value);
-    data.append("pasted_chars", pasted.value);
-    fetch(form.dataset.written, { method: "POST", body: data, credentials: "same-origin" })
-      .then((r) => r.json())
-      .then((body) => { if (state) state.textContent = body.ok ? state.dataset.saved : body.error; })
-      .catch(() => { if (state) state.textContent = state.dataset.offline; });
-  };
+  const saver = autosaver({
+    form,
+    url: form.dataset.written,
+    delay: 800,
+    collect: (_field, data) => {
+      data.append("text", area.value);
+      data.append("pasted_chars", pasted.value);
+    },
+    onClosed: (body) => window.location.assign(body.url),
+  });
   area.addEventListener("paste", (e) => {
     const text = (e.clipboardData || window.clipboardData).getData("text") || "";
     pasted.value = String(Number(pasted.value || 0) + length(text));
   });
-  area.addEventListener("input", () => { show(); clearTimeout(timer); timer = setTimeout(save, 800); });
+  area.addEventListener("input", () => { show(); saver.changed("text"); });
   form.addEventListener("submit", (e) => {
     if (form.dataset.sent) { e.preventDefault(); return; }
     form.dataset.sent = "1";
+    saver.stop();
   });
   show();
 });

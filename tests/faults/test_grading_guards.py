@@ -66,7 +66,8 @@ def test_sweep_task_submits_attempts_past_their_deadline(recruit_client, recruit
     from tests.integration.test_quiz_flow import start_attempt
 
     attempt = start_attempt(recruit_client, imported)
-    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    # Past the deadline and its grace for answers in flight (services.DEADLINE_GRACE).
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
     sweep_attempts()
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.GRADED

@@ -169,23 +169,23 @@ def test_a_tampered_or_oversized_answer_is_refused_and_nothing_saved(
     assert not attempt.responses.filter(answer__isnull=False).exists()
 
 
-def test_answers_after_the_deadline_are_refused_with_a_message(recruit_client, imported):
+def test_answers_after_the_deadline_are_not_taken_and_the_attempt_closes(recruit_client, imported):
     attempt = start(recruit_client, imported)
     assert attempt.deadline is not None  # the fixture quiz is timed
-    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
     body = correct_post(attempt)
     autosave = recruit_client.post(
         reverse("attempt_autosave", args=[attempt.pk]), body, HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert autosave.status_code == 400
-    assert "time limit" in json.loads(autosave.content)["error"]
+    assert autosave.status_code == 409
+    assert "Time is up" in json.loads(autosave.content)["error"]
     submit = recruit_client.post(
         reverse("attempt_submit", args=[attempt.pk]), body, HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert submit.status_code == 400
-    assert "time limit" in submit.content.decode()
+    assert submit.status_code == 302
     attempt.refresh_from_db()
-    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert attempt.status == AttemptStatus.GRADED
+    assert attempt.percent == 0
     assert not attempt.responses.filter(answer__isnull=False).exists()
 
 
@@ -252,10 +252,11 @@ def test_a_submit_racing_an_autosave_keeps_the_submitted_answers(require_postgre
         lambda: clients[1].post(reverse("attempt_submit", args=[attempt.pk]), final),
     )
     assert submitted.status_code == 302
-    # Either the autosave came first and the submit replaced it, or it came second and was refused.
-    assert saved.status_code in (200, 400)
-    if saved.status_code == 400:
-        assert json.loads(saved.content)["error"]
+    # Either the autosave came first and the submit replaced it, or it came second and was refused (409:
+    # the attempt has moved on, and the page is sent to its result).
+    assert saved.status_code in (200, 409)
+    if saved.status_code == 409:
+        assert json.loads(saved.content)["closed"] is True
     single.refresh_from_db()
     attempt.refresh_from_db()
     assert single.answer == final[f"q{single.position}"]
