@@ -254,7 +254,7 @@ def attempt_questions(*, attempt: Attempt) -> list[ServedQuestion]:
                 right_order=r.item_order if data["type"] == "matching" else None,
             )
             _mark_selected(question, r.answer)
-            question = mask_question(question, r.item_order)
+            question = mask_question(question, r, r.answer)
         served.append(ServedQuestion(r, r.position, question, r.answer))
     return served
 

@@ -21,6 +21,7 @@ from assessments.analysis import statistics_request_on_commit
 from assessments.drill_services import drill_attempt_grade
 from assessments.grading import InvalidAnswer, check_answer, data_question_keyed, grade_question
 from assessments.grading.translate import Incompatible, answer_translate
+from assessments.masking import OPAQUE
 from assessments.models import (
     Attempt,
     AttemptStatus,
@@ -99,6 +100,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
             number=max((a.number for a in attempts), default=0) + 1,
             seed=seed,
             deadline=now + timedelta(minutes=minutes) if minutes else None,
+            state={OPAQUE: True},
         )
         responses = []
         for position, qq in enumerate(served, start=1):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import drill_views, rules, selectors, services
 from assessments.forms import answers_from_post
 from assessments.grading import InvalidAnswer
+from assessments.masking import OPAQUE
 from courses import selectors as course_selectors
 
 
@@ -80,7 +81,9 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect("attempt_detail", attempt_id=attempt.pk)
     try:
         answers = answers_from_post(
-            responses=list(attempt.responses.select_related("question_version")), post=request.POST
+            responses=list(attempt.responses.select_related("question_version")),
+            post=request.POST,
+            legacy=not attempt.state.get(OPAQUE),
         )
         attempt = services.attempt_submit(user=request.user, attempt_id=attempt.pk, answers=answers)
     except (InvalidAnswer, services.AttemptError) as exc:
@@ -94,7 +97,9 @@ def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
     try:
         answers = answers_from_post(
-            responses=list(attempt.responses.select_related("question_version")), post=request.POST
+            responses=list(attempt.responses.select_related("question_version")),
+            post=request.POST,
+            legacy=not attempt.state.get(OPAQUE),
         )
         changed = services.attempt_save(user=request.user, attempt_id=attempt.pk, answers=answers)
     except (InvalidAnswer, services.AttemptError) as exc:
