@@ -131,3 +131,31 @@ def test_no_strategy_that_reads_only_the_page_beats_chance(recruit_client, keyed
         assert upper_tail(chances, count) > 1e-6, (name, count, expected)
     # The same check does catch a leak: the authored order (the key first) would be found every time.
     assert upper_tail(chances, len(chances)) < 1e-6
+
+
+def authored_post(attempt: Attempt) -> dict[str, object]:
+    post: dict[str, object] = {}
+    for r in attempt.responses.select_related("question_version"):
+        right = [c["id"] for c in r.question_version.data["choices"] if c["correct"]]
+        post[f"q{r.position}"] = right if r.question_version.data["type"] == "multiple" else right[0]
+    return post
+
+
+def test_a_new_attempt_refuses_authored_ids_posted_blind(recruit_client, keyed_first):
+    start = recruit_client.post(reverse("quiz_detail", args=[keyed_first.slug, "first-keyed"]))
+    attempt = Attempt.objects.get(pk=int(start.url.rstrip("/").split("/")[-1]))
+    response = recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), authored_post(attempt))
+    assert response.status_code == 400
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert not attempt.responses.filter(answer__isnull=False).exists()
+
+
+def test_an_attempt_started_before_tokens_still_takes_what_its_page_posted(recruit_client, keyed_first):
+    start = recruit_client.post(reverse("quiz_detail", args=[keyed_first.slug, "first-keyed"]))
+    attempt = Attempt.objects.get(pk=int(start.url.rstrip("/").split("/")[-1]))
+    Attempt.objects.filter(pk=attempt.pk).update(state={})  # as served before this change
+    response = recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), authored_post(attempt))
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.percent) == (AttemptStatus.GRADED, 100)
