@@ -34,7 +34,7 @@ from assessments.models import (
     ScoreChange,
     ScoreChangeKind,
 )
-from assessments.rules import cycle_start, start_refusal
+from assessments.rules import cycle_start, questions_draw, start_refusal
 from trainingsite.db import rows_update
 
 logger = logging.getLogger(__name__)
@@ -85,12 +85,23 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
         seed = random.SystemRandom().randrange(2**62)
         rng = random.Random(seed)  # noqa: S311 - reproducible draws, not secrets
         pool = list(quiz.pool.select_related("question_version").order_by("position"))
-        draw = quiz.draw or len(pool)
-        served = (
-            rng.sample(pool, min(draw, len(pool))) if quiz.settings.get("shuffle_questions") else pool[:draw]
+        by_question = {qq.question_version.question_id: qq for qq in pool}
+        last = max(attempts, key=lambda a: a.number, default=None)
+        previous = (
+            set(last.responses.values_list("question_version__question_id", flat=True))
+            if last and quiz.draw and quiz.draw < len(pool)
+            else set()
         )
-        if not quiz.settings.get("shuffle_questions"):
-            served.sort(key=lambda qq: qq.position)
+        served = [
+            by_question[question]
+            for question in questions_draw(
+                list(by_question),
+                draw=quiz.draw,
+                previous=previous,
+                rng=rng,
+                shuffle=bool(quiz.settings.get("shuffle_questions")),
+            )
+        ]
         now = timezone.now()
         minutes = quiz.time_limit_minutes
         attempt = Attempt.objects.create(
