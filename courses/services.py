@@ -288,10 +288,7 @@ def _quizzes_publish(
                 key=quiz_spec.id,
                 title=quiz_spec.title,
                 position=qpos,
-                settings={
-                    **serialize.quiz_data(quiz_spec),
-                    "certification": requirements.requires_quiz(module.slug),
-                },
+                settings=serialize.quiz_data(quiz_spec),
             )
             for qpos, quiz_spec in enumerate(quizzes)
         ]
