@@ -61,3 +61,23 @@ def questions_draw(
         order = {q: i for i, q in enumerate(pool)}
         chosen.sort(key=order.__getitem__)
     return chosen
+
+
+def rules_summary(*, assessment: Quiz | Drill, attempts: Sequence[Attempt], pool_size: int = 0) -> dict:
+    """What the start page tells a recruit before they begin: attempts used and left, the wait between
+    attempts, when the correct answers are shown, and (quizzes) how many questions from how big a bank."""
+    settings = assessment.settings
+    allowed = assessment.attempts_allowed
+    used = len(attempts)
+    draw = min(int(settings.get("draw") or 0) or pool_size, pool_size)
+    return {
+        "allowed": allowed,
+        "used": used,
+        "left": max(0, allowed - used) if allowed else None,
+        "wait_minutes": int(settings.get("wait_minutes") or 0),
+        "show_answers": settings.get("show_answers") or "after_grading",
+        "is_drill": isinstance(assessment, Drill),
+        "draw": draw,
+        "pool_size": pool_size,
+        "fresh_draw": 0 < draw < pool_size,
+    }

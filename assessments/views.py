@@ -25,6 +25,7 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             return redirect("quiz_detail", slug=slug, key=key)
         return redirect("attempt_detail", attempt_id=attempt.pk)
     attempts = selectors.quiz_attempts(user=request.user, quiz=quiz)
+    pool_size = quiz.pool.count()
     ctx = {
         "module": module,
         "quiz": quiz,
@@ -36,7 +37,8 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             now=timezone.now(),
             cycle_start=rules.cycle_start(user=request.user, module=module),
         ),
-        "pool_size": quiz.pool.count(),
+        "pool_size": pool_size,
+        "rules": rules.rules_summary(assessment=quiz, attempts=attempts, pool_size=pool_size),
     }
     return render(request, "assessments/quiz_detail.html", ctx)
 
