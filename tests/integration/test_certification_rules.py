@@ -37,6 +37,8 @@ certification:
 ---
 说明。
 """
+DRILL_PAGE = 6  # whatever the number of attempts
+DRILL_REVIEW = 5
 BEST_CHOICE = "在群里回应，并私信了解情况"
 
 
@@ -182,3 +184,22 @@ def test_a_new_attempt_avoids_the_previous_attempts_questions(recruit, imported)
         assert not served & previous
         previous = served
         Attempt.objects.filter(pk=attempt.pk).update(status=AttemptStatus.GRADED)
+
+
+def test_drill_start_and_review_query_counts_are_pinned(
+    recruit_client, cert_module, django_assert_num_queries
+):
+    url = reverse("drill_detail", args=[cert_module.slug, "angry-member"])
+    first = play_bad_path(recruit_client, cert_module)
+    # The start page: session, user, module, drill, the attempts, the recertification cycle.
+    with django_assert_num_queries(DRILL_PAGE):
+        assert recruit_client.get(url).status_code == 200
+    # The review: session, user, the attempt, then the reveal rule (any pass? attempts used).
+    with django_assert_num_queries(DRILL_REVIEW):
+        assert recruit_client.get(reverse("attempt_detail", args=[first.pk])).status_code == 200
+    Attempt.objects.filter(pk=first.pk).update(submitted_at=timezone.now() - timedelta(minutes=61))
+    play_bad_path(recruit_client, cert_module)
+    with django_assert_num_queries(DRILL_PAGE):
+        assert recruit_client.get(url).status_code == 200
+    with django_assert_num_queries(DRILL_REVIEW):
+        assert recruit_client.get(reverse("attempt_detail", args=[first.pk])).status_code == 200
