@@ -203,3 +203,44 @@ def test_drill_start_and_review_query_counts_are_pinned(
         assert recruit_client.get(url).status_code == 200
     with django_assert_num_queries(DRILL_REVIEW):
         assert recruit_client.get(reverse("attempt_detail", args=[first.pk])).status_code == 200
+
+
+def test_the_site_editor_holds_a_module_to_the_published_tracks_rules(imported):
+    from courses.author_selectors import draft_check
+    from courses.models import Course
+    from tests.conftest import FIXTURE_CONTENT
+
+    source = (FIXTURE_CONTENT / "modules" / "demo-basics.md").read_text(encoding="utf-8")
+    assert draft_check(source=source, slug="demo-basics", others=[]).errors == []
+    Course.objects.create(
+        slug="cert-track",
+        title="认证路径",
+        level="junior",
+        certification={"modules": ["demo-basics"], "drills": [], "pass_mark": 70, "validity_months": 24},
+    )
+    errors = [m.text for m in draft_check(source=source, slug="demo-basics", others=[]).errors]
+    assert any("required by a certification track" in e and "attempts must be" in e for e in errors), errors
+
+
+def test_publishing_one_module_under_a_published_track_stores_the_drill_policy(drill_module):
+    """A module published on its own (the site editor) takes the published tracks' requirements."""
+    from courses.models import Course
+
+    Course.objects.create(
+        slug="cert-track",
+        title="认证路径",
+        level="junior",
+        certification={"modules": [], "drills": ["drills-demo/apology"], "pass_mark": 70},
+    )
+    tree = load_tree(FIXTURE_DRILLS)
+    spec = tree.modules[0]
+    for d in spec.drills:
+        if d.id == "apology":
+            d.options.update(attempts="2", wait_minutes="60")
+    spec.source_hash = "0" * 64  # a new version
+    content_import(tree=type(tree)(modules=[spec]), protect_site_versions=False)
+    module = Module.objects.get(slug="drills-demo")
+    written = drill(module, "apology")
+    assert (written.data["review"], written.settings["show_answers"]) == ("always", "after_last_attempt")
+    assert written.settings["wait_minutes"] == 60
+    assert drill(module, "apology-reviewed").settings["show_answers"] == "after_grading"
