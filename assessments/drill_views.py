@@ -43,6 +43,7 @@ def drill_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             now=timezone.now(),
             cycle_start=rules.cycle_start(user=request.user, module=module),
         ),
+        "rules": rules.rules_summary(assessment=drill, attempts=attempts),
     }
     return render(request, "assessments/drill_detail.html", ctx)
 

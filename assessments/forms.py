@@ -9,15 +9,16 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from assessments.grading import InvalidAnswer
-from assessments.masking import ITEM, RIGHT, unmask
+from assessments.masking import ITEM, RIGHT, unmask_value
 from assessments.models import Response
 from trainingsite.text import has_nul, nul_message
 
-FIELD = re.compile(r"^q(\d+)(?:-([a-z]\d+))?$")
+FIELD = re.compile(r"^q(\d+)(?:-([a-z][a-z0-9]{0,15}))?$")
 
 
-def answers_from_post(*, responses: list[Response], post: QueryDict) -> dict[int, Any]:
-    """Read the answer fields ``q<pos>`` and ``q<pos>-<id>`` of the served questions.
+def answers_from_post(*, responses: list[Response], post: QueryDict, legacy: bool = False) -> dict[int, Any]:
+    """Read the answer fields ``q<pos>`` and ``q<pos>-<token>`` of the served questions, mapping the page's
+    tokens back to stored ids (see ``assessments.masking``; ``legacy`` attempts also take stored ids).
 
     Only questions whose fields were posted are returned, so autosave can send one question at a time.
     """
@@ -42,17 +43,24 @@ def answers_from_post(*, responses: list[Response], post: QueryDict) -> dict[int
         kind = response.question_version.data["type"]
         name = f"q{position}"
         if kind == "multiple":
-            answers[position] = [v for v in post.getlist(name) if v]
+            answers[position] = [unmask_value(response, v, legacy=legacy) for v in post.getlist(name) if v]
         elif kind in ("single", "truefalse"):
-            answers[position] = post.get(name) or None
+            value = post.get(name)
+            answers[position] = unmask_value(response, value, legacy=legacy) if value else None
         elif kind in ("short", "numeric"):
             value = post.get(name, "")
             answers[position] = value if value.strip() else None
         elif kind == "ordering":
-            ranks = {unmask(ITEM, response.item_order, k): v for k, v in subs.items()}
+            ranks = {unmask_value(response, k, legacy=legacy, prefix=ITEM): v for k, v in subs.items()}
             answers[position] = _ordering(ranks, response)
         elif kind == "matching":
-            chosen = {k: unmask(RIGHT, response.item_order, v) for k, v in subs.items() if v}
+            chosen = {
+                unmask_value(response, k, legacy=legacy): unmask_value(
+                    response, v, legacy=legacy, prefix=RIGHT
+                )
+                for k, v in subs.items()
+                if v
+            }
             answers[position] = chosen or None
     return answers
 

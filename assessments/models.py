@@ -124,7 +124,13 @@ class Drill(models.Model):
     @property
     def settings(self) -> dict:
         """The attempts policy in the shape a quiz keeps it, so one rule serves both."""
-        return {"attempts_allowed": self.attempts_allowed, "counts": "highest"}
+        return {
+            "attempts_allowed": self.attempts_allowed,
+            "wait_minutes": int(self.data.get("wait_minutes") or 0),
+            "counts": "highest",
+            "show_answers": self.data.get("show_answers") or "after_grading",
+            "certification": bool(self.data.get("certification")),
+        }
 
 
 class DrillQuestion(models.Model):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Collection, Hashable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, Drill, Quiz
+
+T = TypeVar("T", bound=Hashable)
 
 
 def start_refusal(
@@ -36,3 +40,44 @@ def cycle_start(*, user, module) -> datetime | None:
     if not user.is_authenticated:
         return None
     return renewal_cycle_start(user_id=user.pk, module_slug=module.slug)
+
+
+def questions_draw(
+    pool: Sequence[T], *, draw: int, previous: Collection[T], rng: random.Random, shuffle: bool
+) -> list[T]:
+    """The questions of a new attempt: ``draw`` of ``pool`` (0 = all), drawn afresh each time, preferring
+    those the previous attempt did not serve; the rest, if the pool is too small, from the previous ones.
+
+    In pool order unless ``shuffle``. Pure: ``pool`` items are any hashable keys (question ids)."""
+    count = min(draw or len(pool), len(pool))
+    fresh = [q for q in pool if q not in previous]
+    seen = [q for q in pool if q in previous]
+    # Too few fresh ones: all of them, topped up from the previous attempt's.
+    extra = max(0, count - len(fresh))
+    chosen = rng.sample(fresh, count - extra) + rng.sample(seen, extra)
+    if shuffle:
+        rng.shuffle(chosen)
+    else:
+        order = {q: i for i, q in enumerate(pool)}
+        chosen.sort(key=order.__getitem__)
+    return chosen
+
+
+def rules_summary(*, assessment: Quiz | Drill, attempts: Sequence[Attempt], pool_size: int = 0) -> dict:
+    """What the start page tells a recruit before they begin: attempts used and left, the wait between
+    attempts, when the correct answers are shown, and (quizzes) how many questions from how big a bank."""
+    settings = assessment.settings
+    allowed = assessment.attempts_allowed
+    used = len(attempts)
+    draw = min(int(settings.get("draw") or 0) or pool_size, pool_size)
+    return {
+        "allowed": allowed,
+        "used": used,
+        "left": max(0, allowed - used) if allowed else None,
+        "wait_minutes": int(settings.get("wait_minutes") or 0),
+        "show_answers": settings.get("show_answers") or "after_grading",
+        "is_drill": isinstance(assessment, Drill),
+        "draw": draw,
+        "pool_size": pool_size,
+        "fresh_draw": 0 < draw < pool_size,
+    }

@@ -174,24 +174,32 @@ def _written_review(attempt: Attempt) -> dict[str, Any]:
 
 
 def answers_revealed(*, attempt: Attempt) -> bool:
-    """Whether the recruit's review may show the correct answers, by the quiz's ``show_answers`` rule.
+    """Whether the recruit's review may show the correct answers, by the quiz's or drill's ``show_answers``.
 
     after_grading: always; after_passing: once any attempt at this quiz passed; after_last_attempt: once
-    no attempt is left (with unlimited attempts, never); never: never. Drills always show their key.
+    no attempt is left (with unlimited attempts, never), and for a drill also once one of its attempts
+    passed; never: never. Drills a track requires are imported with after_last_attempt, others show theirs.
     """
-    if not attempt.quiz_id:
-        return True
-    rule = attempt.quiz.settings.get("show_answers") or "after_grading"
+    assessment = attempt.quiz if attempt.quiz_id else attempt.drill
+    rule = assessment.settings.get("show_answers") or "after_grading"
     if rule == "after_grading":
         return True
     if rule == "never":
         return False
-    mine = Attempt.objects.filter(
-        user_id=attempt.user_id, module_id=attempt.module_id, quiz__key=attempt.quiz.key
-    )
-    if rule == "after_passing":
-        return bool(attempt.passed) or mine.filter(passed=True).exists()
-    allowed = attempt.quiz.attempts_allowed
+    if attempt.quiz_id:
+        mine = Attempt.objects.filter(
+            user_id=attempt.user_id, module_id=attempt.module_id, quiz__key=assessment.key
+        )
+    else:
+        mine = Attempt.objects.filter(
+            user_id=attempt.user_id, module_id=attempt.module_id, drill__key=assessment.key
+        )
+    if rule == "after_passing" or attempt.drill_id:
+        if attempt.passed or mine.filter(passed=True).exists():
+            return True
+        if rule == "after_passing":
+            return False
+    allowed = assessment.attempts_allowed
     return bool(allowed) and mine.count() >= allowed
 
 
@@ -261,7 +269,7 @@ def attempt_questions(*, attempt: Attempt) -> list[ServedQuestion]:
                 right_order=r.item_order if data["type"] == "matching" else None,
             )
             _mark_selected(question, r.answer)
-            question = mask_question(question, r.item_order)
+            question = mask_question(question, r, r.answer)
         served.append(ServedQuestion(r, r.position, question, r.answer))
     return served
 

@@ -21,6 +21,7 @@ from assessments.analysis import statistics_request_on_commit
 from assessments.drill_services import drill_attempt_grade
 from assessments.grading import InvalidAnswer, check_answer, data_question_keyed, grade_question
 from assessments.grading.translate import Incompatible, answer_translate
+from assessments.masking import OPAQUE
 from assessments.models import (
     Attempt,
     AttemptStatus,
@@ -33,7 +34,7 @@ from assessments.models import (
     ScoreChange,
     ScoreChangeKind,
 )
-from assessments.rules import cycle_start, start_refusal
+from assessments.rules import cycle_start, questions_draw, start_refusal
 from trainingsite.db import rows_update
 from trainingsite.text import has_nul, nul_message
 
@@ -91,12 +92,23 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
         seed = random.SystemRandom().randrange(2**62)
         rng = random.Random(seed)  # noqa: S311 - reproducible draws, not secrets
         pool = list(quiz.pool.select_related("question_version").order_by("position"))
-        draw = quiz.draw or len(pool)
-        served = (
-            rng.sample(pool, min(draw, len(pool))) if quiz.settings.get("shuffle_questions") else pool[:draw]
+        by_question = {qq.question_version.question_id: qq for qq in pool}
+        last = max(attempts, key=lambda a: a.number, default=None)
+        previous = (
+            set(last.responses.values_list("question_version__question_id", flat=True))
+            if last and quiz.draw and quiz.draw < len(pool)
+            else set()
         )
-        if not quiz.settings.get("shuffle_questions"):
-            served.sort(key=lambda qq: qq.position)
+        served = [
+            by_question[question]
+            for question in questions_draw(
+                list(by_question),
+                draw=quiz.draw,
+                previous=previous,
+                rng=rng,
+                shuffle=bool(quiz.settings.get("shuffle_questions")),
+            )
+        ]
         now = timezone.now()
         minutes = quiz.time_limit_minutes
         attempt = Attempt.objects.create(
@@ -106,6 +118,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
             number=max((a.number for a in attempts), default=0) + 1,
             seed=seed,
             deadline=now + timedelta(minutes=minutes) if minutes else None,
+            state={OPAQUE: True},
         )
         responses = []
         for position, qq in enumerate(served, start=1):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import drill_views, rules, selectors, services
 from assessments.forms import answers_from_post
 from assessments.grading import InvalidAnswer
+from assessments.masking import OPAQUE
 from courses import selectors as course_selectors
 
 
@@ -28,6 +29,7 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     attempts = selectors.quiz_attempts(user=request.user, quiz=quiz)
     if _expire_if_due(next((a for a in attempts if a.is_open), None)):
         attempts = selectors.quiz_attempts(user=request.user, quiz=quiz)
+    pool_size = quiz.pool.count()
     ctx = {
         "module": module,
         "quiz": quiz,
@@ -39,7 +41,8 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
             now=timezone.now(),
             cycle_start=rules.cycle_start(user=request.user, module=module),
         ),
-        "pool_size": quiz.pool.count(),
+        "pool_size": pool_size,
+        "rules": rules.rules_summary(assessment=quiz, attempts=attempts, pool_size=pool_size),
     }
     return render(request, "assessments/quiz_detail.html", ctx)
 
@@ -108,7 +111,9 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
         return redirect("attempt_detail", attempt_id=attempt.pk)
     try:
         answers = answers_from_post(
-            responses=list(attempt.responses.select_related("question_version")), post=request.POST
+            responses=list(attempt.responses.select_related("question_version")),
+            post=request.POST,
+            legacy=not attempt.state.get(OPAQUE),
         )
         attempt = services.attempt_submit(user=request.user, attempt_id=attempt.pk, answers=answers)
     except services.AttemptClosed:
@@ -126,7 +131,9 @@ def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
     try:
         answers = answers_from_post(
-            responses=list(attempt.responses.select_related("question_version")), post=request.POST
+            responses=list(attempt.responses.select_related("question_version")),
+            post=request.POST,
+            legacy=not attempt.state.get(OPAQUE),
         )
         changed = services.attempt_save(user=request.user, attempt_id=attempt.pk, answers=answers)
     except services.AttemptClosed as exc:

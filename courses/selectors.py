@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +28,7 @@ from courses.models import (
 
 if TYPE_CHECKING:
     from assessments.models import Attempt
+    from courses.authoring.certification import CertificationRequirements
 
 
 @dataclass
@@ -319,3 +321,24 @@ def course_path(
             PathStep(link, row, due, bool(due and due < today and not (row and row.passed)), locked_by)
         )
     return enrolment, steps
+
+
+def certification_requirements_published(*, tracks: Iterable[Any] = ()) -> CertificationRequirements:
+    """What the published tracks' certification rules require, with ``tracks`` (course specs, e.g. those
+    being imported) taking the place of the published rows of the same slug. One query."""
+    from courses.authoring.certification import CertificationRequirements, certification_requirements
+    from courses.models import Course
+
+    tracks = list(tracks)
+    own = certification_requirements(tracks)
+    replaced = {t.slug for t in tracks}
+    modules, drills = set(own.quiz_modules), set(own.drills)
+    for slug, rule in Course.objects.exclude(certification={}).values_list("slug", "certification"):
+        if slug in replaced or not isinstance(rule, dict):
+            continue
+        modules.update(rule.get("modules") or [])
+        for ref in rule.get("drills") or []:
+            module_slug, _, drill_id = str(ref).partition("/")
+            if drill_id:
+                drills.add((module_slug, drill_id))
+    return CertificationRequirements(quiz_modules=frozenset(modules), drills=frozenset(drills))

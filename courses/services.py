@@ -25,6 +25,7 @@ from assessments.models import (
 )
 from certificates.tasks import evaluate_for_user_on_commit
 from courses.authoring import serialize
+from courses.authoring.certification import CertificationRequirements
 from courses.authoring.render import render_markdown
 from courses.authoring.specs import ContentTree
 from courses.authoring.specs import Course as CourseSpec
@@ -95,6 +96,15 @@ def _content_import(
     protect: bool,
 ) -> ImportReport:
     report = ImportReport()
+    requirements: list[CertificationRequirements] = []  # looked up once, when a module is published
+
+    def required() -> CertificationRequirements:
+        from courses.selectors import certification_requirements_published
+
+        if not requirements:
+            requirements.append(certification_requirements_published(tracks=tree.courses))
+        return requirements[0]
+
     with transaction.atomic():
         existing = {m.slug: m for m in Module.objects.select_related("current_version")}
         for position, spec in enumerate(tree.modules):
@@ -111,6 +121,7 @@ def _content_import(
                     module=module,
                     position=position if spec.position is None else spec.position,
                     acting_user=acting_user,
+                    requirements=required(),
                 )
                 existing[spec.slug] = version.module
                 report.published.append(f"{spec.slug} v{version.number}")
@@ -134,7 +145,12 @@ def _content_import(
 
 
 def _module_publish(
-    *, spec: ModuleSpec, module: Module | None, position: int, acting_user: User | None
+    *,
+    spec: ModuleSpec,
+    module: Module | None,
+    position: int,
+    acting_user: User | None,
+    requirements: CertificationRequirements,
 ) -> ModuleVersion:
     fields = {
         "title": spec.title,
@@ -175,7 +191,9 @@ def _module_publish(
             for i, lesson in enumerate(spec.lessons)
         ]
     )
-    _quizzes_publish(module=module, version=version, quizzes=spec.quizzes, drills=spec.drills)
+    _quizzes_publish(
+        module=module, version=version, quizzes=spec.quizzes, drills=spec.drills, requirements=requirements
+    )
     for key, value in fields.items():
         setattr(module, key, value)
     module.position = position
@@ -187,7 +205,12 @@ def _module_publish(
 
 
 def _quizzes_publish(
-    *, module: Module, version: ModuleVersion, quizzes: list[QuizSpec], drills: list[DrillSpec]
+    *,
+    module: Module,
+    version: ModuleVersion,
+    quizzes: list[QuizSpec],
+    drills: list[DrillSpec],
+    requirements: CertificationRequirements,
 ) -> None:
     """Store a version's quizzes and drills in a fixed number of queries, however many questions they hold.
 
@@ -204,7 +227,11 @@ def _quizzes_publish(
                 title=d.title,
                 position=i,
                 intro_html=render_markdown(d.intro) if d.intro.strip() else "",
-                data=serialize.drill_data(d, pass_mark=version.pass_mark),
+                data=_drill_rules(
+                    serialize.drill_data(d, pass_mark=version.pass_mark),
+                    d,
+                    certification=requirements.requires_drill(module.slug, d.id),
+                ),
                 source_path=d.path,
                 source_line=d.line,
             )
@@ -280,6 +307,22 @@ def _quizzes_publish(
             if qpos >= len(quizzes)
         ]
     )
+
+
+def _drill_rules(data: dict, spec: DrillSpec, *, certification: bool) -> dict:
+    """The attempts policy a drill is held to. A drill that a track requires shows its answers only after
+    the last attempt (or once passed) and always goes to a trainer when written, whatever its file says;
+    the validator has already refused one whose attempts or wait break the certification rules."""
+    wait = spec.options.get("wait_minutes") or "0"
+    data = {
+        **data,
+        "wait_minutes": int(wait) if wait.isdigit() else 0,
+        "certification": certification,
+        "show_answers": "after_last_attempt" if certification else "after_grading",
+    }
+    if certification and spec.kind == "written":
+        data["review"] = "always"
+    return data
 
 
 def _questions_retire(*, module: Module, spec: ModuleSpec) -> int:

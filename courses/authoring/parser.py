@@ -52,7 +52,7 @@ COURSE_MODULE_KEYS = ("slug", "required", "due_days")
 CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 
 # Extra drill settings a drill kind may interpret; they are kept in ``Drill.options``.
-DRILL_OPTIONS: tuple[str, ...] = ("attempts", "grader")
+DRILL_OPTIONS: tuple[str, ...] = ("attempts", "wait_minutes", "grader")
 
 BLOCK_SETTINGS = {
     "quiz": ("title", "draw", "shuffle", "time_limit", "attempts", "wait_minutes", "counts", "show_answers"),
@@ -512,6 +512,7 @@ class _ModuleParser:
 
     def build_quiz(self, frame: _Frame) -> Quiz:
         quiz = Quiz(id=frame.id, path=frame.path, line=frame.line)
+        quiz.setting_lines = {key: line for key, (_, line) in frame.settings.items()}
         quiz.title = self.text(frame, "title")
         quiz.draw = self.integer(frame, "draw")
         quiz.time_limit_minutes = self.integer(frame, "time_limit")
@@ -540,6 +541,7 @@ class _ModuleParser:
 
     def build_drill(self, frame: _Frame) -> Drill:
         drill = Drill(id=frame.id, kind=self.text(frame, "kind"), path=frame.path, line=frame.line)
+        drill.setting_lines = {key: line for key, (_, line) in frame.settings.items()}
         drill.title = self.text(frame, "title")
         drill.intro = _join([line.text for line in frame.body])
         drill.generator = self.text(frame, "generator")

@@ -108,6 +108,7 @@ class Quiz:
     questions: list[Question] = field(default_factory=list)
     path: str = ""
     line: int = 0
+    setting_lines: dict[str, int] = field(default_factory=dict)  # setting -> line, for messages
 
 
 @dataclass
@@ -163,6 +164,7 @@ class Drill:
     options: dict[str, str] = field(default_factory=dict)
     path: str = ""
     line: int = 0
+    setting_lines: dict[str, int] = field(default_factory=dict)  # setting -> line, for messages
 
 
 @dataclass

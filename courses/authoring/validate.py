@@ -14,6 +14,7 @@ from assessments.grading.datasets import GENERATORS, params_problems
 from assessments.grading.drills import WRITTEN_GRADERS
 from assessments.grading.expressions import problems as expression_problems
 from assessments.grading.scenario import graph_problems
+from courses.authoring.certification import CertificationRequirements, certification_requirements
 from courses.authoring.specs import (
     DRILL_KINDS,
     LEVELS,
@@ -48,11 +49,25 @@ class _Check:
         self.tree.messages.append(Message(path, line, text, "warning"))
 
 
-def validate_tree(tree: ContentTree) -> None:
+# Certification-grade rules (docs/authoring.md): what a quiz or drill that a track requires must say.
+CERT_SHOW_ANSWERS = ("after_last_attempt", "after_passing", "never")
+CERT_QUIZ_ATTEMPTS = (1, 5)
+CERT_DRILL_ATTEMPTS = (1, 3)
+CERT_WAIT_MINUTES = 60
+CERT_MIN_DRAW = 10
+CERT_POOL_FACTOR = 3
+
+
+def validate_tree(tree: ContentTree, *, requirements: CertificationRequirements | None = None) -> None:
+    """Validate every module and course. ``requirements`` (default: what the tree's own courses require)
+    says which quizzes and drills must follow the certification-grade rules."""
     check = _Check(tree)
     slugs = Counter(m.slug for m in tree.modules)
+    if requirements is None:
+        requirements = certification_requirements(tree.courses)
     for module in tree.modules:
         _module(check, module, slugs)
+        _certification_rules(check, module, requirements)
     _prerequisite_cycles(check, tree.modules)
     modules = {m.slug: m for m in tree.modules}
     course_slugs = Counter(c.slug for c in tree.courses)
@@ -119,6 +134,90 @@ def _module(check: _Check, m: Module, slugs: Counter) -> None:
         _drill(check, drill)
         for q in drill.questions:
             _unique_question(check, q, question_ids)
+
+
+def _drill_number(d: Drill, key: str) -> int:
+    value = d.options.get(key) or "0"
+    return int(value) if value.isdigit() else 0
+
+
+def _certification_rules(check: _Check, m: Module, requirements: CertificationRequirements) -> None:
+    """Errors for a quiz or drill that a certification track requires and whose settings would let a
+    recruit read the key and retry, retry at once, or meet the same few questions again."""
+    why = "(required by a certification track)"
+    if requirements.requires_quiz(m.slug):
+        for quiz in m.quizzes:
+            at = quiz.setting_lines.get
+            name = f"quiz '{quiz.id}' {why}"
+            if quiz.show_answers not in CERT_SHOW_ANSWERS:
+                check.error(
+                    quiz.path,
+                    at("show_answers", quiz.line),
+                    f"{name}: show_answers must be after_passing or after_last_attempt (or never), not "
+                    f"'{quiz.show_answers}': answers shown between retries let a recruit read the key and "
+                    "retry; write `show_answers: after_passing`",
+                )
+            low, high = CERT_QUIZ_ATTEMPTS
+            if not low <= quiz.attempts_allowed <= high:
+                check.error(
+                    quiz.path,
+                    at("attempts", quiz.line),
+                    f"{name}: attempts must be between {low} and {high}, not {quiz.attempts_allowed} "
+                    "(0 = unlimited lets a recruit retry until the draw is lucky); write `attempts: 3`",
+                )
+            if quiz.wait_minutes < CERT_WAIT_MINUTES:
+                check.error(
+                    quiz.path,
+                    at("wait_minutes", quiz.line),
+                    f"{name}: wait_minutes must be at least {CERT_WAIT_MINUTES}, not {quiz.wait_minutes} "
+                    f"(a wait makes retries a second sitting, not a reload); write `wait_minutes: "
+                    f"{CERT_WAIT_MINUTES}`",
+                )
+            pool = len(quiz.questions)
+            if quiz.draw < CERT_MIN_DRAW:
+                check.error(
+                    quiz.path,
+                    at("draw", quiz.line),
+                    f"{name}: draw must be at least {CERT_MIN_DRAW}, not {quiz.draw} (draw: 0 serves the "
+                    f"same questions every attempt); write `draw: 12` with a bank of at least "
+                    f"{12 * CERT_POOL_FACTOR} questions",
+                )
+            elif pool < CERT_POOL_FACTOR * quiz.draw:
+                check.error(
+                    quiz.path,
+                    at("draw", quiz.line),
+                    f"{name}: the bank has {pool} questions, fewer than {CERT_POOL_FACTOR} × draw "
+                    f"({CERT_POOL_FACTOR * quiz.draw}), so retries meet the same questions; add questions "
+                    "or lower the draw",
+                )
+    for d in m.drills:
+        if not requirements.requires_drill(m.slug, d.id):
+            continue
+        at = d.setting_lines.get
+        name = f"drill '{d.id}' {why}"
+        attempts = _drill_number(d, "attempts")
+        low, high = CERT_DRILL_ATTEMPTS
+        if not low <= attempts <= high:
+            check.error(
+                d.path,
+                at("attempts", d.line),
+                f"{name}: attempts must be between {low} and {high}, not {attempts} (0 = unlimited lets a "
+                "recruit retry until it passes); write `attempts: 3`",
+            )
+        wait = _drill_number(d, "wait_minutes")
+        if wait < CERT_WAIT_MINUTES:
+            check.error(
+                d.path,
+                at("wait_minutes", d.line),
+                f"{name}: wait_minutes must be at least {CERT_WAIT_MINUTES}, not {wait}; write "
+                f"`wait_minutes: {CERT_WAIT_MINUTES}`",
+            )
+        if d.kind == "written" and d.review == "auto" and "review" in d.setting_lines:
+            check.warn(
+                d.path,
+                at("review"),
+                f"{name}: review: auto is overridden, a trainer reviews every response (review: always)",
+            )
 
 
 def _unique_question(check: _Check, q: Question, seen: dict[str, tuple[str, int]]) -> None:
@@ -220,11 +319,14 @@ def _drill(check: _Check, d: Drill) -> None:
         return
     if not d.title:
         check.warn(path, line, f"drill '{d.id}' has no title")
-    attempts = d.options.get("attempts")
-    if attempts is not None and not re.fullmatch(r"\d{1,9}", attempts):
-        check.error(
-            path, line, f"drill '{d.id}': attempts must be a whole number (0 or more), not '{attempts}'"
-        )
+    for key in ("attempts", "wait_minutes"):
+        value = d.options.get(key)
+        if value is not None and not re.fullmatch(r"\d{1,9}", value):
+            check.error(
+                path,
+                d.setting_lines.get(key, line),
+                f"drill '{d.id}': {key} must be a whole number (0 or more), not '{value}'",
+            )
     if d.kind == "scenario":
         _scenario(check, d)
     elif d.kind == "data":

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.masking import token_for
 from assessments.models import Attempt, AttemptStatus, Response
 from courses.models import Module
 
@@ -40,20 +41,20 @@ def correct_post(attempt: Attempt) -> dict[str, object]:
     for kind, r in by_type(attempt).items():
         data, name = r.question_version.data, f"q{r.position}"
         if kind == "multiple":
-            post[name] = [c["id"] for c in data["choices"] if c["correct"]]
+            post[name] = [token_for(r, c["id"]) for c in data["choices"] if c["correct"]]
         elif kind in ("single", "truefalse"):
-            post[name] = next(c["id"] for c in data["choices"] if c["correct"])
+            post[name] = next(token_for(r, c["id"]) for c in data["choices"] if c["correct"])
         elif kind == "short":
             post[name] = data["accepted"][-1]
         elif kind == "numeric":
             post[name] = data["numeric"]["value"]
         elif kind == "ordering":
             authored = [i["id"] for i in data["items"]]
-            for n, item in enumerate(r.item_order, start=1):
-                post[f"{name}-x{n}"] = str(authored.index(item) + 1)
+            for item in r.item_order:
+                post[f"{name}-{token_for(r, item)}"] = str(authored.index(item) + 1)
         elif kind == "matching":
             for pair in data["pairs"]:
-                post[f"{name}-{pair['id']}"] = f"y{r.item_order.index(pair['right_id']) + 1}"
+                post[f"{name}-{token_for(r, pair['id'])}"] = token_for(r, pair["right_id"])
     return post
 
 
@@ -245,7 +246,9 @@ def test_a_submit_racing_an_autosave_keeps_the_submitted_answers(require_postgre
     attempt = start(clients[0], imported)
     final = correct_post(attempt)
     single = by_type(attempt)["single"]
-    wrong = next(c["id"] for c in single.question_version.data["choices"] if not c["correct"])
+    wrong = next(
+        token_for(single, c["id"]) for c in single.question_version.data["choices"] if not c["correct"]
+    )
     late = {f"q{single.position}": wrong}
     saved, submitted = concurrently(
         lambda: clients[0].post(reverse("attempt_autosave", args=[attempt.pk]), late),
@@ -259,5 +262,5 @@ def test_a_submit_racing_an_autosave_keeps_the_submitted_answers(require_postgre
         assert json.loads(saved.content)["closed"] is True
     single.refresh_from_db()
     attempt.refresh_from_db()
-    assert single.answer == final[f"q{single.position}"]
+    assert token_for(single, single.answer) == final[f"q{single.position}"]
     assert (attempt.status, attempt.percent) == (AttemptStatus.GRADED, 100)

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from assessments.masking import token_for
 from assessments.models import Attempt, AttemptStatus, Response
 from courses.models import LessonRead, ModuleProgress
 
@@ -21,11 +22,11 @@ def start_attempt(client, module) -> Attempt:
 
 
 def correct_answers(attempt: Attempt) -> dict[str, object]:
-    """Build the POST body a recruit who knows every answer would send."""
+    """Build the POST body a recruit who knows every answer would send (the page's tokens)."""
     post: dict[str, object] = {}
     for r in attempt.responses.select_related("question_version"):
         data = r.question_version.data
-        right = [c["id"] for c in data["choices"] if c["correct"]]
+        right = [token_for(r, c["id"]) for c in data["choices"] if c["correct"]]
         post[f"q{r.position}"] = right if data["type"] == "multiple" else right[0]
     return post
 
@@ -69,7 +70,7 @@ def test_wrong_answers_score_zero_and_fail(recruit_client, imported):
     attempt = start_attempt(recruit_client, imported)
     post = {}
     for r in attempt.responses.select_related("question_version"):
-        wrong = [c["id"] for c in r.question_version.data["choices"] if not c["correct"]]
+        wrong = [token_for(r, c["id"]) for c in r.question_version.data["choices"] if not c["correct"]]
         post[f"q{r.position}"] = wrong[0]
     recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), post)
     attempt.refresh_from_db()
@@ -142,7 +143,7 @@ def test_open_attempt_page_carries_no_answer_key(recruit_client, imported):
 def test_autosave_keeps_answers_across_reload(recruit_client, imported):
     attempt = start_attempt(recruit_client, imported)
     first = attempt.responses.select_related("question_version").get(position=1)
-    choice = first.question_version.data["choices"][1]["id"]
+    choice = token_for(first, first.question_version.data["choices"][1]["id"])
     response = recruit_client.post(reverse("attempt_autosave", args=[attempt.pk]), {"q1": choice})
     assert response.status_code == 200
     assert json.loads(response.content)["changed"] == 1

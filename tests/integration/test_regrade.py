@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from assessments.masking import token_for
 from assessments.models import (
     Attempt,
     AttemptStatus,
@@ -59,7 +60,9 @@ def content_root(tmp_path):
 
 
 def choice_id(response: Response, text: str) -> str:
-    return next(c["id"] for c in response.question_version.data["choices"] if c["html"] == text)
+    return next(
+        token_for(response, c["id"]) for c in response.question_version.data["choices"] if c["html"] == text
+    )
 
 
 def take_quiz(client, module, *, definition: str, kpis: bool, true_false: bool) -> Attempt:
@@ -72,7 +75,7 @@ def take_quiz(client, module, *, definition: str, kpis: bool, true_false: bool) 
             post[f"q{r.position}"] = choice_id(r, definition)
         else:
             ok = kpis if data["id"] == "q-kpis" else true_false
-            picked = [c["id"] for c in data["choices"] if c["correct"] == ok]
+            picked = [token_for(r, c["id"]) for c in data["choices"] if c["correct"] == ok]
             post[f"q{r.position}"] = picked if data["type"] == "multiple" else picked[0]
     assert client.post(reverse("attempt_submit", args=[attempt.pk]), post).status_code == 302
     return wait_for(lambda: Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.GRADED).first())

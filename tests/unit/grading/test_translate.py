@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from assessments.grading.translate import (
     compatibility_problem,
     order_translate,
 )
-from assessments.masking import ITEM, RIGHT, mask_question, unmask
+from assessments.masking import ITEM, RIGHT, TOKEN_LENGTH, mask_question, unmask, unmask_value
 from courses.authoring.serialize import public_question
 from tests.unit.grading.test_properties import (
     QUESTIONS,
@@ -143,36 +144,76 @@ def test_a_new_choice_keeps_the_old_answers_and_goes_last_in_the_review() -> Non
 # Tokens on the open attempt's page -----------------------------------------------------------------------
 
 
+def served(
+    data: dict[str, Any], order: list[str], *, attempt_id: int = 7, position: int = 3
+) -> SimpleNamespace:
+    """A stand-in for a served Response: what the masking reads of it."""
+    return SimpleNamespace(
+        attempt_id=attempt_id,
+        position=position,
+        question_version=SimpleNamespace(data=data),
+        choice_order=[],
+        item_order=order,
+    )
+
+
 @given(ordering_questions(), st.randoms())
 def test_ordering_tokens_hide_the_item_ids_and_come_back(data: dict[str, Any], rnd) -> None:
     order = [i["id"] for i in data["items"]]
     rnd.shuffle(order)
-    public = mask_question(public_question(data, item_order=order), order)
+    response = served(data, order)
+    public = mask_question(public_question(data, item_order=order), response)
     tokens = [item["id"] for item in public["items"]]
-    assert tokens == [f"{ITEM}{n}" for n in range(1, len(order) + 1)]  # numbered as served, not as authored
+    assert {len(t) for t in tokens} == {TOKEN_LENGTH}
     assert not {i["id"] for i in data["items"]} & set(tokens)
-    assert [unmask(ITEM, order, t) for t in tokens] == order
+    assert [unmask_value(response, t, legacy=False) for t in tokens] == order
 
 
 @given(matching_questions(), st.randoms())
 def test_matching_tokens_hide_which_answer_belongs_to_which_item(data: dict[str, Any], rnd) -> None:
     order = [p["right_id"] for p in data["pairs"]]
     rnd.shuffle(order)
+    response = served(data, order)
     question = public_question(data, right_order=order)
     question["lefts"][0]["selected"] = data["pairs"][0]["right_id"]
-    public = mask_question(question, order)
-    assert [r["id"] for r in public["rights"]] == [f"{RIGHT}{n}" for n in range(1, len(order) + 1)]
-    assert public["lefts"][0]["selected"] == f"{RIGHT}{order.index(data['pairs'][0]['right_id']) + 1}"
-    for right in public["rights"]:
-        assert unmask(RIGHT, order, right["id"]) in order
+    public = mask_question(question, response)
+    stored = {p["right_id"] for p in data["pairs"]} | {p["id"] for p in data["pairs"]}
+    shown = {r["id"] for r in public["rights"]} | {left["id"] for left in public["lefts"]}
+    assert not stored & shown
+    assert (
+        unmask_value(response, public["lefts"][0]["selected"], legacy=False) == data["pairs"][0]["right_id"]
+    )
+    assert [unmask_value(response, r["id"], legacy=False) for r in public["rights"]] == order
+
+
+def test_a_token_is_bound_to_its_attempt_and_question() -> None:
+    data = {"type": "single", "choices": [{"id": "c1"}, {"id": "c2"}]}
+    mine = served(data, [])
+    mine.choice_order = ["c2", "c1"]
+    token = mask_question({"choices": [{"id": "c1", "html": ""}]}, mine)["choices"][0]["id"]
+    assert unmask_value(mine, token, legacy=False) == "c1"
+    for other in (served(data, [], attempt_id=8), served(data, [], position=4)):
+        other.choice_order = ["c2", "c1"]
+        with pytest.raises(InvalidAnswer):
+            unmask_value(other, token, legacy=False)
+
+
+@pytest.mark.parametrize("value", ["c1", "x1", "y1", "", "v" + "0" * (TOKEN_LENGTH - 1)])
+def test_a_tokenised_attempt_refuses_stored_ids_and_old_tokens(value: str) -> None:
+    response = served({"type": "single"}, [])
+    response.choice_order = ["c1", "c2"]
+    with pytest.raises(InvalidAnswer):
+        unmask_value(response, value, legacy=False)
 
 
 @pytest.mark.parametrize("token", ["x0", "x4", "x99"])
-def test_a_token_outside_the_served_items_is_refused(token: str) -> None:
+def test_a_legacy_token_outside_the_served_items_is_refused(token: str) -> None:
     with pytest.raises(InvalidAnswer):
         unmask(ITEM, ["i2", "i3", "i1"], token)
 
 
-def test_stored_ids_pass_through_unmask() -> None:
-    assert unmask(ITEM, ["i2", "i1"], "i1") == "i1"
-    assert unmask(RIGHT, ["r2", "r1"], "r2") == "r2"
+def test_a_legacy_attempt_still_takes_stored_ids_and_positional_tokens() -> None:
+    response = served({"type": "ordering"}, ["i2", "i1"])
+    assert unmask_value(response, "i1", legacy=True, prefix=ITEM) == "i1"
+    assert unmask_value(response, "x1", legacy=True, prefix=ITEM) == "i2"
+    assert unmask_value(served({"type": "matching"}, ["r2", "r1"]), "y2", legacy=True, prefix=RIGHT) == "r1"
