@@ -7,8 +7,8 @@ A concept counts only inside one of the recruit's own sentences: a run of text e
 break that, once stock phrases and the rubric's own words are taken out, still has 8 or more characters and
 a verb, is not mostly a list, and is not copied (80 % of its character 3-grams) from the brief or the
 criteria. Fewer than ``MIN_OWN_SENTENCES`` such sentences score 0 on every criterion. Facts (``facts``)
-are regular expressions that must match the recruit's own sentences; forbidden claims (``forbids``) must
-match nowhere. Every step is linear in the length of the response.
+are regular expressions that must match a real sentence (the recruit's own, or one copied from the brief);
+forbidden claims (``forbids``) must match nowhere. Every step is linear in the length of the response.
 """
 
 from __future__ import annotations
@@ -259,8 +259,8 @@ def _sentence(raw: str, rubric_words: frozenset[str], reference: frozenset[str])
         return Sentence(text, tokens, False, "short")
     if _is_list(text):
         return Sentence(text, tokens, False, "list")
-    english = sum(t.isascii() and t.isalpha() for t in residue)
-    if english < MIN_ENGLISH_WORDS and not any(_tag(t).startswith("v") for t in residue):
+    english = sum(t.isascii() and t.isalpha() for t in tokens)
+    if english < MIN_ENGLISH_WORDS and not any(_tag(t).startswith("v") for t in tokens):
         return Sentence(text, tokens, False, "no_verb")
     grams = _trigrams(text)
     if reference and grams and Fraction(len(grams & reference), len(grams)) >= COPY_SHARE:
@@ -305,7 +305,7 @@ def _criterion(
     criterion: Mapping[str, Any],
     own_tokens: list[str],
     all_tokens: list[str],
-    own_texts: list[str],
+    fact_texts: list[str],
     all_texts: list[str],
     padded: bool,
 ) -> tuple[dict[str, Any], int, int]:
@@ -318,7 +318,7 @@ def _criterion(
     required_match = _first(required, own_tokens) if required else None
     forbidden = [phrase for phrase in criterion.get("forbidden") or [] if find(phrase, all_tokens)]
     reasons: list[str] = []
-    missing = [f for f in criterion.get("facts") or [] if not _matches(f["pattern"], own_texts)]
+    missing = [f for f in criterion.get("facts") or [] if not _matches(f["pattern"], fact_texts)]
     broken = [f for f in criterion.get("forbids") or [] if _matches(f["pattern"], all_texts)]
     reasons += [f.get("reason") or f.get("id", "") for f in missing]
     reasons += [f.get("reason") or f.get("id", "") for f in broken]
@@ -369,12 +369,13 @@ def grade_written(data: Mapping[str, Any], text: str, signals: Mapping[str, Any]
     padded = len(own) < MIN_OWN_SENTENCES
     own_tokens = _joined(s.tokens for s in own)
     all_tokens = _joined(s.tokens for s in split)
-    own_texts = [s.text for s in own]
+    # A fact stated in a sentence copied from the brief is still stated: facts look at every real sentence.
+    fact_texts = [s.text for s in split if s.own or s.why == "copied"]
     all_texts = [text, unicodedata.normalize("NFKC", text)]
     rows, hits, concepts = [], 0, 0
     score = max_score = ZERO
     for criterion in data.get("criteria") or []:
-        row, hit, count = _criterion(criterion, own_tokens, all_tokens, own_texts, all_texts, padded)
+        row, hit, count = _criterion(criterion, own_tokens, all_tokens, fact_texts, all_texts, padded)
         rows.append(row)
         hits, concepts = hits + hit, concepts + count
         score += Decimal(row["score"])
