@@ -25,6 +25,7 @@ from assessments.models import (
 )
 from certificates.tasks import evaluate_for_user_on_commit
 from courses.authoring import serialize
+from courses.authoring.certification import certification_requirements
 from courses.authoring.render import render_markdown
 from courses.authoring.specs import ContentTree
 from courses.authoring.specs import Course as CourseSpec
@@ -95,6 +96,7 @@ def _content_import(
     protect: bool,
 ) -> ImportReport:
     report = ImportReport()
+    _certification_reviews_force(tree)
     with transaction.atomic():
         existing = {m.slug: m for m in Module.objects.select_related("current_version")}
         for position, spec in enumerate(tree.modules):
@@ -131,6 +133,16 @@ def _content_import(
                 )
                 report.courses_changed.append(course_spec.slug)
     return report
+
+
+def _certification_reviews_force(tree: ContentTree) -> None:
+    """A written drill that a certification track requires is always read by a trainer, whatever its file
+    says: the rubric's score is only the trainer's starting suggestion (issue #13, spec B)."""
+    required = certification_requirements(tree.courses)
+    for spec in tree.modules:
+        for drill in spec.drills:
+            if drill.kind == "written" and required.requires_drill(spec.slug, drill.id):
+                drill.review = "always"
 
 
 def _module_publish(
