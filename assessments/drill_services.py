@@ -30,6 +30,7 @@ from assessments.grading import (
 )
 from assessments.grading.base import CENT
 from assessments.grading.datasets import generate
+from assessments.grading.rubric import level_points
 from assessments.grading.scenario import choice_permutation
 from assessments.models import (
     Attempt,
@@ -315,7 +316,13 @@ def _data_responses_grade(*, attempt: Attempt) -> tuple[Decimal, Decimal]:
 
 
 def review_decide(
-    *, review: DrillReview, scores: dict[str, Any], comments: dict[str, str], comment: str, acting_user: User
+    *,
+    review: DrillReview,
+    scores: dict[str, Any],
+    comments: dict[str, str],
+    comment: str,
+    acting_user: User,
+    levels: dict[str, int] | None = None,
 ) -> DrillReview:
     """A trainer scores each criterion of a written response; the result is final, audited and shown to
     the recruit. Deciding again (a correction) writes another audit row."""
@@ -356,6 +363,13 @@ def review_decide(
                 "score": str(value),
                 "comment": (comments.get(criterion["id"]) or "").strip(),
             }
+            level = (levels or {}).get(criterion["id"])
+            if criterion.get("levels") and level is not None:
+                if level not in range(1, len(criterion["levels"]) + 1) or level_points(top, level) != value:
+                    raise DrillError(
+                        _("The score for “%(c)s” does not match its level.") % {"c": criterion["id"]}
+                    )
+                decided[criterion["id"]]["level"] = level
         total = sum((Decimal(d["score"]) for d in decided.values()), Decimal(0))
         maximum = sum((Decimal(c["points"]) for c in criteria), Decimal(0))
         old = attempt.score if attempt.status == AttemptStatus.GRADED else review.suggested_score

@@ -143,10 +143,13 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     criteria = attempt.drill.data["criteria"]
     auto = {c["id"]: c.get("score") for c in (attempt.result or {}).get("criteria", [])}
     decided = {cid: row["score"] for cid, row in (review.scores or {}).items()}
+    auto_levels = {c["id"]: c["level"] for c in (attempt.result or {}).get("criteria", []) if "level" in c}
+    decided_levels = {cid: row["level"] for cid, row in (review.scores or {}).items() if "level" in row}
     form = ReviewForm(
         request.POST or None,
         criteria=criteria,
         suggestion=decided or auto,
+        level_suggestion=decided_levels or auto_levels,
         initial={"comment": review.comment},
     )
     error = ""
@@ -154,7 +157,12 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         scores, comments, comment = form.decision()
         try:
             drill_services.review_decide(
-                review=review, scores=scores, comments=comments, comment=comment, acting_user=request.user
+                review=review,
+                scores=scores,
+                comments=comments,
+                comment=comment,
+                acting_user=request.user,
+                levels=form.levels(),
             )
         except drill_services.DrillError as exc:
             error = str(exc)

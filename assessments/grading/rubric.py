@@ -301,6 +301,13 @@ def level_of(share: Fraction) -> int:
     return 1 + int(share * 3 + Fraction(1, 2))
 
 
+def level_points(points: Decimal, level: int, levels: int = 4) -> Decimal:
+    """A trainer's level as points: points × (level − 1) / (levels − 1), rounded half up to 0.01."""
+    if not 1 <= level <= levels:
+        raise ValueError(f"level must be between 1 and {levels}")
+    return (points * (level - 1) / (levels - 1)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _criterion(
     criterion: Mapping[str, Any],
     own_tokens: list[str],

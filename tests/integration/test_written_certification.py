@@ -4,11 +4,14 @@ samples, facts, forbidden claims and levels are stored with the drill for the se
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
-from assessments.models import Drill
+from assessments.grading.rubric import level_points
+from assessments.models import Attempt, AttemptStatus, Drill, DrillReview
 from courses.authoring.loader import load_tree
 from courses.services import ContentError, content_import
 
@@ -60,3 +63,53 @@ def test_a_bad_pattern_imports_nothing(tmp_path: Path) -> None:
     with pytest.raises(ContentError):
         content_import(tree=tree)
     assert not Drill.objects.filter(key="outage-statement").exists()
+
+
+STATEMENT = (
+    "各位会员，周六下午我们升级支付系统时出了问题，给大家带来了很大的不便，我们诚恳地向大家道歉。\n"
+    "这次是我们自己的系统问题，责任在我们。\n"
+    "当天下午有 214 笔订单被重复扣款，多扣的钱会在 48 小时内原路退回。\n"
+    "明天中午前我们会在群里同步退款进度，有问题请联系客服。"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trainers_score_a_certification_drill_by_level(tmp_path: Path, client, recruit, trainer) -> None:
+    content_import(tree=load_tree(content(tmp_path, track=True)))
+    client.force_login(recruit)
+    response = client.post(reverse("drill_detail", args=["written-demo", "outage-statement"]))
+    attempt = Attempt.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
+    client.post(reverse("attempt_submit", args=[attempt.pk]), {"text": STATEMENT})
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.NEEDS_REVIEW  # a rubric score is only a suggestion here
+    review = DrillReview.objects.get(attempt=attempt)
+    assert review.reasons[0] == "always"
+
+    client.force_login(trainer)
+    page = client.get(reverse("trainer_review", args=[review.pk])).content.decode()
+    assert "真诚道歉并说明影响与责任" in page  # the descriptor of level 4
+    assert 'name="level_acknowledge"' in page
+    assert 'name="score_acknowledge"' not in page
+    bad = client.post(reverse("trainer_review", args=[review.pk]), {"level_acknowledge": "5"})
+    assert bad.status_code == 400
+    ok = client.post(
+        reverse("trainer_review", args=[review.pk]),
+        {"level_acknowledge": "4", "level_facts": "3", "level_next-steps": "1", "comment": "后续安排缺时间"},
+    )
+    assert ok.status_code == 302
+    attempt.refresh_from_db()
+    review.refresh_from_db()
+    assert review.scores["facts"] == {"score": "2.67", "comment": "", "level": 3}
+    assert review.scores["next-steps"]["score"] == "0.00"
+    assert attempt.score == Decimal("6.67")
+    client.force_login(recruit)
+    result = client.get(reverse("attempt_detail", args=[attempt.pk])).content.decode()
+    assert "关键事实基本正确，遗漏一项" in result  # the recruit reads the level's descriptor
+
+
+def test_a_level_is_points_times_level_minus_one_over_three(tmp_path: Path, trainer) -> None:
+    content_import(tree=load_tree(content(tmp_path, track=True)))
+    drill = Drill.objects.get(key="outage-statement")
+    assert level_points(Decimal(drill.data["criteria"][0]["points"]), 3) == Decimal("2.67")
+    with pytest.raises(ValueError, match="between 1 and 4"):
+        level_points(Decimal(4), 0)
