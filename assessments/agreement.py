@@ -6,7 +6,9 @@ trainers agree less than ``KAPPA_FLAG_BELOW`` is flagged on the review queue.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 KAPPA_FLAG_BELOW = 0.6
 LEVELS = 4  # criterion levels 1 … 4
@@ -38,3 +40,26 @@ def weighted_kappa(pairs: Iterable[tuple[int, int]], levels: int = LEVELS) -> fl
         return 1.0
     # observed and expected are both sums of squared differences; expected counts n² cells, observed n.
     return 1.0 - observed * n / expected
+
+
+def double_marking_selected(attempt_id: int, share: float) -> bool:
+    """Whether a response is marked by two trainers: a fixed hash of its id below ``share`` (0 … 1)."""
+    digest = hashlib.sha256(f"double-marking:{attempt_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def final_marks(first: dict[str, dict], second: dict[str, dict]) -> dict[str, dict]:
+    """Each criterion's final mark from two trainers: the first's when they agree, else the mean of the two
+    scores (rounded half up to 0.01) with both comments."""
+    final: dict[str, dict] = {}
+    for cid, mark in first.items():
+        other = second.get(cid, mark)
+        if Decimal(mark["score"]) == Decimal(other["score"]):
+            final[cid] = dict(mark)
+            continue
+        mean = ((Decimal(mark["score"]) + Decimal(other["score"])) / 2).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        comments = [c for c in (mark.get("comment"), other.get("comment")) if c]
+        final[cid] = {"score": str(mean), "comment": " / ".join(dict.fromkeys(comments))}
+    return final

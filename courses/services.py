@@ -143,6 +143,7 @@ def _certification_reviews_force(tree: ContentTree) -> None:
         for drill in spec.drills:
             if drill.kind == "written" and required.requires_drill(spec.slug, drill.id):
                 drill.review = "always"
+                drill.options["certification"] = "true"
 
 
 def _module_publish(

@@ -158,6 +158,7 @@ def drill_data(drill: Drill, *, pass_mark: int) -> dict[str, Any]:
         data.update(rubric)
         # Marked samples are answer keys: stored for the server (calibration, trainers), never rendered.
         data["tolerance"] = _num(drill.tolerance)
+        data["certification"] = drill.options.get("certification") == "true"  # set by the importer
         data["samples"] = [{"id": s.id, "score": _num(s.score), "text": s.text} for s in drill.samples]
     return data
 

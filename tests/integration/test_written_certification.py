@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.grading.rubric import level_points
-from assessments.models import Attempt, AttemptStatus, Drill, DrillReview
+from assessments.models import Attempt, AttemptStatus, Drill, DrillReview, ReviewStatus
 from courses.authoring.loader import load_tree
 from courses.services import ContentError, content_import
 
@@ -113,3 +113,70 @@ def test_a_level_is_points_times_level_minus_one_over_three(tmp_path: Path, trai
     assert level_points(Decimal(drill.data["criteria"][0]["points"]), 3) == Decimal("2.67")
     with pytest.raises(ValueError, match="between 1 and 4"):
         level_points(Decimal(4), 0)
+
+
+def _submitted(client, recruit, tmp_path: Path) -> DrillReview:
+    content_import(tree=load_tree(content(tmp_path, track=True)))
+    client.force_login(recruit)
+    response = client.post(reverse("drill_detail", args=["written-demo", "outage-statement"]))
+    attempt = Attempt.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
+    client.post(reverse("attempt_submit", args=[attempt.pk]), {"text": STATEMENT})
+    return DrillReview.objects.get(attempt=attempt)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_double_marking_when_the_share_is_zero(tmp_path: Path, client, recruit, settings) -> None:
+    settings.DOUBLE_MARKING_SHARE = 0.0
+    assert _submitted(client, recruit, tmp_path).double_marked is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_trainers_mark_independently_and_their_agreement_is_shown(
+    tmp_path: Path, client, recruit, trainer, django_user_model, settings
+) -> None:
+    settings.DOUBLE_MARKING_SHARE = 1.0
+    second = django_user_model.objects.create_user(
+        email="trainer2@example.com", password="pw-trainer-2", role="trainer"
+    )
+    review = _submitted(client, recruit, tmp_path)
+    assert review.double_marked is True
+    url = reverse("trainer_review", args=[review.pk])
+    first_marks = {
+        "level_acknowledge": "4",
+        "level_facts": "4",
+        "level_next-steps": "2",
+        "comment": "第一位的评语",
+    }
+
+    client.force_login(trainer)
+    assert client.post(url, first_marks).status_code == 302
+    review.refresh_from_db()
+    review.attempt.refresh_from_db()
+    assert review.status == ReviewStatus.PENDING
+    assert review.attempt.status == AttemptStatus.NEEDS_REVIEW  # one mark is not a result
+    assert review.attempt.score is None
+    assert review.first_reviewer == trainer
+    again = client.post(url, first_marks)
+    assert again.status_code == 400
+    assert "second trainer" in again.content.decode() or "另一位培训师" in again.content.decode()
+
+    client.force_login(second)
+    page = client.get(url).content.decode()
+    assert "第一位的评语" not in page  # the second trainer cannot see the first's marks
+    ok = client.post(
+        url, {"level_acknowledge": "4", "level_facts": "2", "level_next-steps": "2", "comment": ""}
+    )
+    assert ok.status_code == 302
+    review.refresh_from_db()
+    attempt = review.attempt
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.GRADED
+    # acknowledge agrees (4.00); facts 4.00 and 1.33 average to 2.67; next-steps agrees (1.33).
+    assert review.scores["acknowledge"]["score"] == "4.00"
+    assert review.scores["facts"]["score"] == "2.67"
+    assert attempt.score == Decimal("8.00")
+
+    queue = client.get(reverse("trainer_reviews")).content.decode()
+    assert 'data-testid="agreement"' in queue
+    assert "起草故障说明" in queue
+    assert 'data-testid="kappa-low"' in queue  # one disagreement in three pairs of levels: kappa 0.4

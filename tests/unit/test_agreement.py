@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.agreement import weighted_kappa
+from assessments.agreement import double_marking_selected, final_marks, weighted_kappa
 
 LEVEL = st.integers(min_value=1, max_value=4)
 PAIRS = st.lists(st.tuples(LEVEL, LEVEL), min_size=1, max_size=60)
@@ -45,3 +45,20 @@ def test_no_pairs_and_bad_levels() -> None:
     assert weighted_kappa([]) is None
     with pytest.raises(ValueError, match="between 1 and 4"):
         weighted_kappa([(0, 1)])
+
+
+def test_double_marking_is_chosen_by_a_fixed_hash_of_the_response() -> None:
+    chosen = [i for i in range(1, 1001) if double_marking_selected(i, 0.2)]
+    assert chosen == [i for i in range(1, 1001) if double_marking_selected(i, 0.2)]
+    assert 150 <= len(chosen) <= 250
+    assert not any(double_marking_selected(i, 0.0) for i in range(1, 200))
+    assert all(double_marking_selected(i, 1.0) for i in range(1, 200))
+
+
+def test_final_marks_keep_the_first_when_the_trainers_agree_and_average_otherwise() -> None:
+    first = {"a": {"score": "2.00", "comment": "好", "level": 3}, "b": {"score": "4.00", "comment": ""}}
+    second = {"a": {"score": "2.0", "comment": "同意", "level": 3}, "b": {"score": "1.33", "comment": "太泛"}}
+    assert final_marks(first, second) == {
+        "a": {"score": "2.00", "comment": "好", "level": 3},
+        "b": {"score": "2.67", "comment": "太泛"},
+    }
