@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from assessments.agreement import double_marking_selected, final_marks
 from assessments.grading import (
     Result,
     data_question_keyed,
@@ -30,6 +32,7 @@ from assessments.grading import (
 )
 from assessments.grading.base import CENT
 from assessments.grading.datasets import generate
+from assessments.grading.rubric import level_points
 from assessments.grading.scenario import choice_permutation
 from assessments.models import (
     Attempt,
@@ -280,7 +283,13 @@ def drill_attempt_grade(*, attempt: Attempt) -> None:
         if reasons:
             DrillReview.objects.get_or_create(
                 attempt=attempt,
-                defaults={"reasons": reasons, "suggested_score": result.score, "max_score": result.max_score},
+                defaults={
+                    "reasons": reasons,
+                    "suggested_score": result.score,
+                    "max_score": result.max_score,
+                    "double_marked": bool(drill.data.get("certification"))
+                    and double_marking_selected(attempt.pk, settings.DOUBLE_MARKING_SHARE),
+                },
             )
             attempt.status = AttemptStatus.NEEDS_REVIEW
             attempt.max_score = result.max_score
@@ -318,7 +327,13 @@ def _data_responses_grade(*, attempt: Attempt) -> tuple[Decimal, Decimal]:
 
 
 def review_decide(
-    *, review: DrillReview, scores: dict[str, Any], comments: dict[str, str], comment: str, acting_user: User
+    *,
+    review: DrillReview,
+    scores: dict[str, Any],
+    comments: dict[str, str],
+    comment: str,
+    acting_user: User,
+    levels: dict[str, int] | None = None,
 ) -> DrillReview:
     """A trainer scores each criterion of a written response; the result is final, audited and shown to
     the recruit. Deciding again (a correction) writes another audit row."""
@@ -361,6 +376,26 @@ def review_decide(
                 "score": str(value),
                 "comment": (comments.get(criterion["id"]) or "").strip(),
             }
+            level = (levels or {}).get(criterion["id"])
+            if criterion.get("levels") and level is not None:
+                if level not in range(1, len(criterion["levels"]) + 1) or level_points(top, level) != value:
+                    raise DrillError(
+                        _("The score for “%(c)s” does not match its level.") % {"c": criterion["id"]}
+                    )
+                decided[criterion["id"]]["level"] = level
+        if review.double_marked and attempt.status == AttemptStatus.NEEDS_REVIEW:
+            if review.first_reviewer_id is None:
+                # The first of two independent marks: stored, not final, not shown to the second trainer.
+                review.first_scores = decided
+                review.first_reviewer = acting_user
+                review.save(update_fields=["first_scores", "first_reviewer"])
+                return review
+            if review.first_reviewer_id == acting_user.pk:
+                raise DrillError(
+                    _("You marked this response already; a second trainer marks it independently.")
+                )
+            review.second_scores = decided
+            decided = final_marks(review.first_scores, decided)
         total = sum((Decimal(d["score"]) for d in decided.values()), Decimal(0))
         maximum = sum((Decimal(c["points"]) for c in criteria), Decimal(0))
         old = attempt.score if attempt.status == AttemptStatus.GRADED else review.suggested_score
@@ -378,7 +413,7 @@ def review_decide(
         review.comment = comment
         review.reviewer = acting_user
         review.decided_at = now
-        review.save(update_fields=["status", "scores", "comment", "reviewer", "decided_at"])
+        review.save(update_fields=["status", "scores", "comment", "reviewer", "decided_at", "second_scores"])
         ScoreChange.objects.create(
             attempt=attempt,
             kind=ScoreChangeKind.REVIEW,

@@ -396,6 +396,13 @@ class DrillReview(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Double marking: two trainers mark independently; the second never sees the first's marks.
+    double_marked = models.BooleanField(default=False)
+    first_scores = models.JSONField(default=dict, blank=True)
+    first_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    second_scores = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

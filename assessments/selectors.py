@@ -168,9 +168,17 @@ def _written_review(attempt: Attempt) -> dict[str, Any]:
                 "required": auto.get("required"),
                 "forbidden": auto.get("forbidden", []),
                 "trainer": decided.get(criterion["id"]),
+                "reasons": auto.get("reasons", []),
+                "levels": criterion.get("levels") or [],
             }
         )
-    return {"criteria": rows, "text": attempt.state.get("text", ""), "review": review}
+    notes = (attempt.result or {}).get("notes", [])
+    return {
+        "criteria": rows,
+        "text": attempt.state.get("text", ""),
+        "review": review,
+        "too_few_sentences": "too_few_sentences" in notes,
+    }
 
 
 def answers_revealed(*, attempt: Attempt) -> bool:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assessments.grading.rubric import level_points
 from assessments.services import REASON_MAX
 
 
@@ -45,11 +46,31 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, criteria: list[dict], suggestion: dict[str, str], **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        criteria: list[dict],
+        suggestion: dict[str, str],
+        level_suggestion: dict[str, int] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         for criterion in criteria:
             cid = criterion["id"]
+            if criterion.get("levels"):
+                # Trainers score against descriptors, not bare points (issue #13 §3): level 1 … 4.
+                self.fields[f"level_{cid}"] = forms.TypedChoiceField(
+                    label=_("Level for “%(c)s”") % {"c": cid},
+                    choices=[(n, f"{n} · {text}") for n, text in enumerate(criterion["levels"], 1)],
+                    coerce=int,
+                    initial=(level_suggestion or {}).get(cid),
+                    widget=forms.RadioSelect,
+                )
+                self.fields[f"comment_{cid}"] = forms.CharField(
+                    label=_("Comment on “%(c)s”") % {"c": cid}, max_length=2000, required=False
+                )
+                continue
             self.fields[f"score_{cid}"] = forms.DecimalField(
                 label=_("Points for “%(c)s”") % {"c": cid},
                 min_value=0,
@@ -63,11 +84,24 @@ class ReviewForm(forms.Form):
                 label=_("Comment on “%(c)s”") % {"c": cid}, max_length=2000, required=False
             )
 
+    def _field(self, criterion: dict) -> str:
+        return f"level_{criterion['id']}" if criterion.get("levels") else f"score_{criterion['id']}"
+
     def rows(self) -> list[tuple[dict, forms.BoundField, forms.BoundField]]:
-        return [(c, self[f"score_{c['id']}"], self[f"comment_{c['id']}"]) for c in self.criteria]
+        return [(c, self[self._field(c)], self[f"comment_{c['id']}"]) for c in self.criteria]
+
+    def levels(self) -> dict[str, int]:
+        return {c["id"]: self.cleaned_data[f"level_{c['id']}"] for c in self.criteria if c.get("levels")}
 
     def decision(self) -> tuple[dict[str, str], dict[str, str], str]:
         data = self.cleaned_data
-        scores = {c["id"]: str(data[f"score_{c['id']}"]) for c in self.criteria}
+        scores = {
+            c["id"]: str(
+                level_points(Decimal(c["points"]), data[f"level_{c['id']}"])
+                if c.get("levels")
+                else data[f"score_{c['id']}"]
+            )
+            for c in self.criteria
+        }
         comments = {c["id"]: data[f"comment_{c['id']}"] for c in self.criteria}
         return scores, comments, data["comment"]

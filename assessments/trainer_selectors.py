@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -13,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import policy
 from accounts.models import User
+from assessments.agreement import KAPPA_FLAG_BELOW, weighted_kappa
+from assessments.grading.rubric import level_of
 from assessments.grading.translate import compatibility_problem
 from assessments.models import (
     Attempt,
@@ -241,3 +245,51 @@ def response_get(*, user: User, attempt: Attempt, response_id: int) -> Response:
         return attempt.responses.get(pk=response_id)
     except Response.DoesNotExist:
         raise Http404("no such answer") from None
+
+
+@dataclass
+class DrillAgreement:
+    """How well two trainers agree on one drill's double-marked responses (quadratic-weighted kappa)."""
+
+    module: str
+    drill: str
+    responses: int
+    kappa: float | None
+    flagged: bool
+
+
+def _mark_level(mark: dict, criterion: dict) -> int:
+    if isinstance(mark.get("level"), int):
+        return mark["level"]
+    points = Decimal(criterion["points"])
+    return level_of(Fraction(Decimal(mark["score"]) / points)) if points else 1
+
+
+def review_agreement(*, user: User) -> list[DrillAgreement]:
+    """Per drill, the agreement of the two trainers over every criterion of its double-marked responses;
+    flagged below ``KAPPA_FLAG_BELOW``. One query, whatever the number of responses."""
+    _trainer_only(user)
+    reviews = (
+        DrillReview.objects.filter(double_marked=True, status=ReviewStatus.DONE)
+        .exclude(second_scores={})
+        .select_related("attempt__module", "attempt__drill")
+        .order_by("pk")
+    )
+    groups: dict[int, tuple[str, str, list[tuple[int, int]], set[int]]] = {}
+    for review in reviews:
+        drill = review.attempt.drill
+        label = (str(review.attempt.module.display_title), drill.title or drill.key)
+        entry = groups.setdefault(drill.pk, (*label, [], set()))
+        entry[3].add(review.pk)
+        for criterion in drill.data.get("criteria", []):
+            first = review.first_scores.get(criterion["id"])
+            second = review.second_scores.get(criterion["id"])
+            if first and second:
+                entry[2].append((_mark_level(first, criterion), _mark_level(second, criterion)))
+    rows = []
+    for module, drill, pairs, ids in groups.values():
+        kappa = weighted_kappa(pairs)
+        rows.append(
+            DrillAgreement(module, drill, len(ids), kappa, kappa is not None and kappa < KAPPA_FLAG_BELOW)
+        )
+    return rows

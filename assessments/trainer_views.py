@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments import drill_services, selectors, services
 from assessments import trainer_selectors as ts
+from assessments.models import ReviewStatus
 from assessments.trainer_forms import OverrideForm, RegradeForm, ReviewForm
 
 
@@ -131,7 +132,12 @@ def review_list(request: HttpRequest) -> HttpResponse:
     done = ts.reviews_done(user=request.user)
     for review in [*pending, *done]:
         review.recruit = ts.recruit_label(review.attempt.user)
-    return render(request, "assessments/trainer/reviews.html", {"pending": pending, "done": done})
+    agreement = ts.review_agreement(user=request.user)
+    return render(
+        request,
+        "assessments/trainer/reviews.html",
+        {"pending": pending, "done": done, "agreement": agreement},
+    )
 
 
 @login_required
@@ -143,22 +149,35 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     criteria = attempt.drill.data["criteria"]
     auto = {c["id"]: c.get("score") for c in (attempt.result or {}).get("criteria", [])}
     decided = {cid: row["score"] for cid, row in (review.scores or {}).items()}
+    auto_levels = {c["id"]: c["level"] for c in (attempt.result or {}).get("criteria", []) if "level" in c}
+    decided_levels = {cid: row["level"] for cid, row in (review.scores or {}).items() if "level" in row}
     form = ReviewForm(
         request.POST or None,
         criteria=criteria,
         suggestion=decided or auto,
+        level_suggestion=decided_levels or auto_levels,
         initial={"comment": review.comment},
     )
     error = ""
     if request.method == "POST" and form.is_valid():
         scores, comments, comment = form.decision()
         try:
-            drill_services.review_decide(
-                review=review, scores=scores, comments=comments, comment=comment, acting_user=request.user
+            saved = drill_services.review_decide(
+                review=review,
+                scores=scores,
+                comments=comments,
+                comment=comment,
+                acting_user=request.user,
+                levels=form.levels(),
             )
         except drill_services.DrillError as exc:
             error = str(exc)
         else:
+            if saved.double_marked and saved.status == ReviewStatus.PENDING:
+                messages.success(
+                    request, _("Your mark is saved. A second trainer marks this response independently.")
+                )
+                return redirect("trainer_reviews")
             messages.success(request, _("Review saved. The recruit now sees the result and your comments."))
             return redirect("trainer_reviews")
     ctx = selectors.attempt_review_context(attempt=attempt, reveal=True)

@@ -362,3 +362,5 @@ X_FRAME_OPTIONS = "DENY"
 MAX_TEXT_ANSWER_CHARS = 2000
 # Trainers see recruits' names and emails beside results; off: a stable pseudonym instead.
 TRAINER_SEES_NAMES = envbool("TRAINER_SEES_NAMES", "True")
+# Share (0 … 1) of certification written responses marked by two trainers independently (issue #13 §3).
+DOUBLE_MARKING_SHARE = float(os.getenv("DOUBLE_MARKING_SHARE") or "0.2")

@@ -30,6 +30,8 @@ from courses.authoring.specs import (
     OrderingItem,
     Question,
     Quiz,
+    RubricPattern,
+    Sample,
     ScenarioChoice,
     ScenarioStep,
 )
@@ -66,11 +68,15 @@ BLOCK_SETTINGS = {
         "min_chars",
         "max_chars",
         "review",
+        "tolerance",
         *DRILL_OPTIONS,
     ),
     "step": ("time_limit",),
     "ending": ("outcome",),
-    "criterion": ("points", "concepts", "required", "forbidden"),
+    "criterion": ("points", "concepts", "required", "forbidden", "levels"),
+    "fact": ("pattern", "reason"),
+    "forbid": ("pattern", "reason"),
+    "sample": ("score",),
 }
 BLOCK_PARENTS = {
     "quiz": (None,),
@@ -79,6 +85,9 @@ BLOCK_PARENTS = {
     "step": ("drill",),
     "ending": ("drill",),
     "criterion": ("drill",),
+    "fact": ("criterion",),
+    "forbid": ("criterion",),
+    "sample": ("drill",),
 }
 TAIL_KEYS = ("hint", "explanation", "correct_feedback", "wrong_feedback", "expr")
 CHOICE_TYPES = ("single", "multiple", "truefalse")
@@ -438,7 +447,7 @@ class _ModuleParser:
             self.error(
                 line.path,
                 line.no,
-                f"unknown block `::: {kind}` (known: quiz, question, drill, step, ending, criterion)",
+                f"unknown block `::: {kind}` (known: {', '.join(BLOCK_PARENTS)})",
             )
             self.stack.append(_Frame("skip", "", line.path, line.no, in_header=False))
             return
@@ -564,8 +573,13 @@ class _ModuleParser:
                 drill.questions.append(child)
             elif isinstance(child, ScenarioStep):
                 drill.steps.append(child)
+            elif isinstance(child, Sample):
+                drill.samples.append(child)
             else:
                 drill.criteria.append(child)
+        tolerance = self.decimal(frame, "tolerance")
+        if tolerance is not None:
+            drill.tolerance = tolerance
         drill.start = self.text(frame, "start") or (drill.steps[0].id if drill.steps else "")
         return drill
 
@@ -630,7 +644,30 @@ class _ModuleParser:
         ]
         criterion.required = [s.strip() for s in self.text(frame, "required").split("|") if s.strip()]
         criterion.forbidden = [s.strip() for s in self.text(frame, "forbidden").split("|") if s.strip()]
+        if "levels" in frame.settings:
+            value, criterion.levels_line = frame.settings["levels"]
+            criterion.levels = [s.strip() for s in value.split("|")]
+        for child in frame.children:
+            (criterion.facts if child.kind == "fact" else criterion.forbids).append(child)
         return criterion
+
+    def build_fact(self, frame: _Frame, kind: str = "fact") -> RubricPattern:
+        spec = RubricPattern(id=frame.id, kind=kind, line=frame.line)
+        spec.pattern = self.text(frame, "pattern")
+        spec.pattern_line = frame.settings["pattern"][1] if "pattern" in frame.settings else frame.line
+        spec.reason = self.text(frame, "reason")
+        if any(line.text.strip() for line in frame.body):
+            first = next(line for line in frame.body if line.text.strip())
+            self.error(frame.path, first.no, f"`::: {kind}` takes only `pattern:` and `reason:` lines")
+        return spec
+
+    def build_forbid(self, frame: _Frame) -> RubricPattern:
+        return self.build_fact(frame, "forbid")
+
+    def build_sample(self, frame: _Frame) -> Sample:
+        sample = Sample(id=frame.id, text=_join([line.text for line in frame.body]), line=frame.line)
+        sample.score = self.decimal(frame, "score")
+        return sample
 
     def build_question(self, frame: _Frame) -> Question:
         return _QuestionBuilder(self, frame).build()

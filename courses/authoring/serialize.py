@@ -90,6 +90,34 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
     }
 
 
+def rubric_data(drill: Drill, *, pass_mark: int) -> dict[str, Any]:
+    """What the written grader reads (no html): the rubric, the brief and criteria text for the copy check.
+
+    The validator grades marked samples with exactly this, the importer stores it inside ``drill_data``."""
+    return {
+        "pass_mark": pass_mark,
+        "min_chars": drill.min_chars,
+        "max_chars": drill.max_chars,
+        "review": drill.review,
+        "grader": drill.options.get("grader") or "rubric",
+        "brief": drill.intro,
+        "criteria": [
+            {
+                "id": c.id,
+                "description": c.description,
+                "points": _num(c.points),
+                "concepts": [list(synonyms) for synonyms in c.concepts],
+                "required": list(c.required),
+                "forbidden": list(c.forbidden),
+                "levels": list(c.levels),
+                "facts": [{"id": f.id, "pattern": f.pattern, "reason": f.reason} for f in c.facts],
+                "forbids": [{"id": f.id, "pattern": f.pattern, "reason": f.reason} for f in c.forbids],
+            }
+            for c in drill.criteria
+        ],
+    }
+
+
 def drill_data(drill: Drill, *, pass_mark: int) -> dict[str, Any]:
     """The stored record of one drill, html rendered and sanitised; the answer key is in it, so only the
     server reads it. A data exercise's questions are stored as question versions beside it."""
@@ -124,21 +152,14 @@ def drill_data(drill: Drill, *, pass_mark: int) -> dict[str, Any]:
         data["generator"] = drill.generator
         data["params"] = dict(drill.params)
     elif drill.kind == "written":
-        data["min_chars"] = drill.min_chars
-        data["max_chars"] = drill.max_chars
-        data["review"] = drill.review
-        data["grader"] = drill.options.get("grader") or "rubric"
-        data["criteria"] = [
-            {
-                "id": c.id,
-                "description_html": render_optional(c.description),
-                "points": _num(c.points),
-                "concepts": [list(synonyms) for synonyms in c.concepts],
-                "required": list(c.required),
-                "forbidden": list(c.forbidden),
-            }
-            for c in drill.criteria
-        ]
+        rubric = rubric_data(drill, pass_mark=pass_mark)
+        for row, c in zip(rubric["criteria"], drill.criteria, strict=True):
+            row["description_html"] = render_optional(c.description)
+        data.update(rubric)
+        # Marked samples are answer keys: stored for the server (calibration, trainers), never rendered.
+        data["tolerance"] = _num(drill.tolerance)
+        data["certification"] = drill.options.get("certification") == "true"  # set by the importer
+        data["samples"] = [{"id": s.id, "score": _num(s.score), "text": s.text} for s in drill.samples]
     return data
 
 

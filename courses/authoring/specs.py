@@ -132,6 +132,31 @@ class ScenarioStep:
 
 
 @dataclass
+class RubricPattern:
+    """A `::: fact` (must match the recruit's own sentences) or `::: forbid` (must match nowhere)."""
+
+    id: str
+    kind: str  # "fact" | "forbid"
+    pattern: str = ""  # a Python regular expression, matched case-insensitively
+    reason: str = ""  # shown to the recruit when the criterion is zeroed by it
+    line: int = 0
+    pattern_line: int = 0
+
+
+@dataclass
+class Sample:
+    """A marked sample answer of a written drill: the score a trainer gave it. Never shown to recruits."""
+
+    id: str
+    text: str
+    score: Decimal | None = None
+    line: int = 0
+
+
+LEVEL_COUNT = 4  # a criterion's `levels:` are exactly this many descriptors, level 1 … 4
+
+
+@dataclass
 class Criterion:
     id: str
     description: str
@@ -139,7 +164,11 @@ class Criterion:
     concepts: list[list[str]] = field(default_factory=list)  # each concept: its synonyms
     required: list[str] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)  # descriptors of levels 1 … 4, or none
+    facts: list[RubricPattern] = field(default_factory=list)
+    forbids: list[RubricPattern] = field(default_factory=list)
     line: int = 0
+    levels_line: int = 0
 
 
 @dataclass
@@ -160,6 +189,8 @@ class Drill:
     max_chars: int = 0
     review: str = "auto"  # auto | always
     criteria: list[Criterion] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+    tolerance: Decimal = Decimal(15)  # percentage points a sample's rubric score may differ from its mark
     # any other header keys, kept for the drill kinds to interpret
     options: dict[str, str] = field(default_factory=dict)
     path: str = ""

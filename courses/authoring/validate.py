@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
+from assessments.grading.base import InvalidAnswer
 from assessments.grading.datasets import GENERATORS, params_problems
 from assessments.grading.drills import WRITTEN_GRADERS
 from assessments.grading.expressions import problems as expression_problems
+from assessments.grading.rubric import compile_pattern, grade_written
 from assessments.grading.scenario import graph_problems
 from courses.authoring.certification import CertificationRequirements, certification_requirements
+from courses.authoring.serialize import rubric_data
 from courses.authoring.specs import (
     DRILL_KINDS,
+    LEVEL_COUNT,
     LEVELS,
     QUESTION_TYPES,
     SKILL_AREAS,
     ContentTree,
     Course,
+    Criterion,
     Drill,
     Message,
     Module,
@@ -73,6 +79,12 @@ def validate_tree(tree: ContentTree, *, requirements: CertificationRequirements 
     course_slugs = Counter(c.slug for c in tree.courses)
     for course in tree.courses:
         _course(check, course, modules, course_slugs)
+    for module in tree.modules:
+        for drill in module.drills:
+            if drill.kind == "written" and drill.criteria:
+                _calibration(
+                    check, module, drill, certification=requirements.requires_drill(module.slug, drill.id)
+                )
 
 
 def _key_line(spec: Module | Course, key: str) -> int:
@@ -430,8 +442,99 @@ def _written(check: _Check, d: Drill) -> None:
         seen.setdefault(c.id, c.line)
         if c.points <= 0:
             check.error(path, c.line, f"criterion '{c.id}': points must be more than 0")
-        if not (c.concepts or c.required):
+        if not (c.concepts or c.required or c.facts):
             check.error(path, c.line, f"criterion '{c.id}' needs concepts: or required: to grade against")
+        _rubric_parts(check, d, c)
+    if not 0 <= d.tolerance <= 100:
+        check.error(path, line, f"drill '{d.id}': tolerance must be between 0 and 100 percentage points")
+    maximum = sum((c.points for c in d.criteria), Decimal(0))
+    samples: dict[str, int] = {}
+    for sample in d.samples:
+        if sample.id in samples:
+            check.error(
+                path,
+                sample.line,
+                f"sample id '{sample.id}' is used twice (first on line {samples[sample.id]})",
+            )
+        samples.setdefault(sample.id, sample.line)
+        if sample.score is None:
+            check.error(
+                path, sample.line, f"sample '{sample.id}' needs `score:` (the score a trainer gave it)"
+            )
+        elif not 0 <= sample.score <= maximum:
+            check.error(
+                path,
+                sample.line,
+                f"sample '{sample.id}': score {sample.score} is outside 0 … {maximum} (the drill's points)",
+            )
+        if not sample.text.strip():
+            check.error(path, sample.line, f"sample '{sample.id}' has no answer text")
+
+
+def _rubric_parts(check: _Check, d: Drill, c: Criterion) -> None:
+    """A criterion's levels, facts and forbidden claims: four descriptors, patterns that compile, reasons."""
+    path = d.path
+    if c.levels and (len(c.levels) != LEVEL_COUNT or not all(c.levels)):
+        check.error(
+            path,
+            c.levels_line or c.line,
+            f"criterion '{c.id}': levels are {LEVEL_COUNT} descriptors separated by `|` "
+            f"(level 1 … {LEVEL_COUNT})",
+        )
+    seen: dict[str, int] = {}
+    for p in [*c.facts, *c.forbids]:
+        if p.id in seen:
+            check.error(path, p.line, f"{p.kind} id '{p.id}' is used twice (first on line {seen[p.id]})")
+        seen.setdefault(p.id, p.line)
+        if not p.pattern:
+            check.error(path, p.line, f"{p.kind} '{p.id}' needs `pattern:` (a regular expression)")
+        else:
+            try:
+                compile_pattern(p.pattern)
+            except re.error as exc:
+                check.error(path, p.pattern_line, f"{p.kind} '{p.id}': the pattern does not compile: {exc}")
+        if not p.reason:
+            check.error(path, p.line, f"{p.kind} '{p.id}' needs `reason:` (shown to the recruit)")
+
+
+def _calibration(check: _Check, m: Module, d: Drill, *, certification: bool) -> None:
+    """Grade every marked sample with the rubric; report those the rubric scores off by more than tolerance.
+
+    An error for a drill a certification track requires (whose criteria also need levels), else a warning."""
+    report = check.error if certification else check.warn
+    if certification:
+        for c in d.criteria:
+            if not c.levels:
+                # A warning until the curriculum rewrite (#14) gives every certification criterion its levels;
+                # then make it check.error as spec D says.
+                check.warn(
+                    d.path,
+                    c.line,
+                    f"criterion '{c.id}': a certification drill's criteria need `levels:` "
+                    f"({LEVEL_COUNT} descriptors separated by `|`) for trainers to score against",
+                )
+    maximum = sum((c.points for c in d.criteria), Decimal(0))
+    if maximum <= 0:
+        return
+    data = rubric_data(d, pass_mark=m.pass_mark)
+    for sample in d.samples:
+        if sample.score is None or not 0 <= sample.score <= maximum or not sample.text.strip():
+            continue
+        try:
+            result = grade_written(data, sample.text)
+        except InvalidAnswer as exc:
+            check.error(d.path, sample.line, f"sample '{sample.id}' cannot be graded: {exc}")
+            continue
+        rubric = Decimal(result.details["percent"])
+        marked = (sample.score * 100 / maximum).quantize(Decimal("0.01"))
+        if abs(rubric - marked) > d.tolerance:
+            report(
+                d.path,
+                sample.line,
+                f"sample '{sample.id}': the rubric gives {rubric}% but the trainer's score is {marked}% "
+                f"(more than {d.tolerance} points apart); adjust the criteria (concepts, facts, forbids) "
+                "or the sample's score",
+            )
 
 
 def _prerequisite_cycles(check: _Check, modules: list[Module]) -> None:

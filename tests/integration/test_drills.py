@@ -435,5 +435,5 @@ def test_review_pages_query_counts_are_pinned_and_do_not_grow(
     assert len(ctx.captured_queries) == REVIEW_PAGE_QUERIES
 
 
-REVIEW_QUEUE_QUERIES = 4  # pending, decided, session, user
+REVIEW_QUEUE_QUERIES = 5  # pending, decided, double-marking agreement, session, user
 REVIEW_PAGE_QUERIES = 4  # session, user, the review with its attempt, its score changes

@@ -41,6 +41,11 @@ def test_content_loads_without_errors_or_warnings() -> None:
     assert TREE.modules, "no module was loaded from content/modules"
 
 
+@pytest.mark.xfail(strict=False, reason="curriculum rewrite (#14)")
+def test_content_loads_without_warnings() -> None:
+    assert [str(m) for m in TREE.warnings] == []
+
+
 @pytest.mark.parametrize("area", SKILL_AREAS)
 def test_every_skill_area_has_a_module(area: str) -> None:
     assert BY_AREA[area], f"no module teaches the skill area '{area}'"

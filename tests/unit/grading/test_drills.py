@@ -41,7 +41,10 @@ class EchoGrader:
 def test_rubric_is_the_default_written_grader() -> None:
     assert set(WRITTEN_GRADERS) == {"rubric"}
     assert WRITTEN_GRADERS["rubric"].name == "rubric"
-    assert grade_written_response(RUBRIC, "我们道歉。").score == Decimal(2)
+    answer = (
+        "我们向每一位受影响的会员道歉。客服团队会继续跟进每一位会员的情况。后续进展会在群里及时同步给大家。"
+    )
+    assert grade_written_response(RUBRIC, answer).score == Decimal(2)
     assert grade_written_response({**RUBRIC, "grader": "rubric"}, "没有").score == 0
 
 

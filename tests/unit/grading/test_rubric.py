@@ -162,8 +162,15 @@ def test_english_words_match_with_simple_inflections(synonym: str, text: str, fo
     assert find(synonym, tokenize(text)) is found
 
 
+# Three sentences of the recruit's own that hit no concept: a response needs three to be graded at all.
+PAD = (
+    "我们已经核对了当天的全部订单记录。客服团队会继续跟进每一位会员的情况。"
+    "后续进展我们会在群里及时同步给大家。"
+)
+
+
 def test_criterion_scores_the_share_of_concepts_hit() -> None:
-    result = grade_written(rubric(APOLOGY), "非常抱歉，多扣的钱会退回。")
+    result = grade_written(rubric(APOLOGY), "非常抱歉，多扣的钱会在今天下午全部退回给大家。" + PAD)
     (row,) = result.details["criteria"]
     assert result.score == Decimal("2.00")  # 2 of 4 concepts
     assert result.max_score == Decimal("4.00")
@@ -175,40 +182,43 @@ def test_criterion_scores_the_share_of_concepts_hit() -> None:
 
 
 def test_missing_required_zeroes_the_criterion() -> None:
-    result = grade_written(rubric(APOLOGY), "多扣的钱预计明天到账，另有补偿。")
+    result = grade_written(rubric(APOLOGY), "多扣的钱预计明天就会到账，另外还有一份补偿。" + PAD)
     assert result.score == 0
     assert result.details["criteria"][0]["required"]["matched"] is None
     assert [c["matched"] for c in result.details["criteria"][0]["concepts"]] == [None, "多扣", "到账", "补偿"]
 
 
 def test_forbidden_phrase_zeroes_the_criterion() -> None:
-    result = grade_written(rubric(APOLOGY), "抱歉，多扣的钱会到账，也有补偿，但这与我们无关。")
+    result = grade_written(rubric(APOLOGY), "抱歉，多扣的钱会到账，也有补偿，但这与我们无关。" + PAD)
     assert result.score == 0
     assert result.details["criteria"][0]["forbidden"] == ["与我们无关"]
 
 
 def test_required_alone_gives_full_points() -> None:
     only_required = criterion("r", "3", required=["复盘"])
-    assert grade_written(rubric(only_required), "一周内公布复盘。").score == Decimal("3.00")
-    assert grade_written(rubric(only_required), "一周内公布结果。").score == 0
+    assert grade_written(rubric(only_required), "我们会在一周内公布这次的复盘报告。" + PAD).score == Decimal(
+        "3.00"
+    )
+    assert grade_written(rubric(only_required), "我们会在一周内公布这次的处理结果。" + PAD).score == 0
 
 
 def test_full_marks_are_correct_and_scores_add_up() -> None:
     second = criterion("timeline", "2", concepts=[["工作日"]])
-    result = grade_written(rubric(APOLOGY, second), "抱歉，多扣的钱三个工作日到账，并给予补偿。")
+    text = "非常抱歉，多扣的钱三个工作日到账，我们还会给予补偿。" + PAD
+    result = grade_written(rubric(APOLOGY, second), text)
     assert result.correct
     assert result.score == result.max_score == Decimal("6.00")
     assert result.details["percent"] == "100.00"
     assert result.feedback == ""
     assert result.details["kind"] == "written"
-    assert result.details["chars"] == text_length("抱歉，多扣的钱三个工作日到账，并给予补偿。")
+    assert result.details["chars"] == text_length(text)
 
 
 def test_html_is_never_interpreted() -> None:
     assert (
-        grade_written(rubric(APOLOGY), "<b>抱歉</b> <script>x</script>").details["criteria"][0]["required"][
-            "matched"
-        ]
+        grade_written(
+            rubric(APOLOGY), "<b>抱歉</b>，我们会把多扣的钱尽快退回 <script>x</script>。" + PAD
+        ).details["criteria"][0]["required"]["matched"]
         == "抱歉"
     )
     assert grade_written(rubric(APOLOGY), "&#25265;&#27465;").score == 0
@@ -237,8 +247,15 @@ def reasons(data: dict[str, Any], text: str, signals: dict[str, Any] | None = No
 
 
 TEN = criterion("ten", "10", concepts=[[f"词{k}"] for k in range(10)])
-TEXT_7 = "，".join(f"词{k}" for k in range(7))  # 70 %
-TEXT_10 = "，".join(f"词{k}" for k in range(10))  # 100 %
+
+
+def concept_sentences(*ks: int) -> str:
+    """One sentence of the recruit's own per concept 词k."""
+    return "".join(f"我们已经处理好了词{k}对应的问题。" for k in ks)
+
+
+TEXT_7 = concept_sentences(*range(7))  # 70 %
+TEXT_10 = concept_sentences(*range(10))  # 100 %
 
 
 def test_confident_when_no_reason_applies() -> None:
@@ -268,15 +285,15 @@ def test_off_topic_text() -> None:
     found, confidence = reasons(rubric(TEN, pass_mark=0), "词1，别的内容")  # 1 of 10 concepts
     assert "off_topic" in found
     assert confidence == "low"
-    assert "off_topic" not in reasons(rubric(TEN, pass_mark=0), "词1，词2，词3")[0]  # 30 %
+    assert "off_topic" not in reasons(rubric(TEN, pass_mark=0), concept_sentences(1, 2, 3))[0]  # 30 %
 
 
 @pytest.mark.parametrize(
-    ("pasted", "flagged"), [(30, True), (29, False), (0, False), ("30", False), (True, False)]
+    ("pasted", "flagged"), [(80, True), (79, False), (0, False), ("80", False), (True, False)]
 )
 def test_pasted_text(pasted: Any, flagged: bool) -> None:
-    text = "，".join(f"词{k}" for k in range(10)) + "。" * 31  # 60 characters
-    assert text_length(text) == 60
+    text = concept_sentences(*range(10))
+    assert text_length(text) == 160
     found, _ = reasons(rubric(TEN), text, {"pasted_chars": pasted})
     assert ("pasted" in found) is flagged
 
