@@ -32,7 +32,7 @@ class Message:
     path: str
     line: int
     text: str
-    level: str = "error"  # "error" | "warning"
+    level: str = "error"  # "error" | "warning" | "note" (information only, never fails a check)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.level}: {self.text}"
@@ -246,3 +246,7 @@ class ContentTree:
     @property
     def warnings(self) -> list[Message]:
         return [m for m in self.messages if m.level == "warning"]
+
+    @property
+    def notes(self) -> list[Message]:
+        return [m for m in self.messages if m.level == "note"]

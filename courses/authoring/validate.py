@@ -14,6 +14,8 @@ from assessments.grading.datasets import GENERATORS, params_problems
 from assessments.grading.drills import WRITTEN_GRADERS
 from assessments.grading.expressions import problems as expression_problems
 from assessments.grading.scenario import graph_problems
+from courses.authoring.certification import CertificationRequirements
+from courses.authoring.lint import lint_tree
 from courses.authoring.specs import (
     DRILL_KINDS,
     LEVELS,
@@ -48,7 +50,8 @@ class _Check:
         self.tree.messages.append(Message(path, line, text, "warning"))
 
 
-def validate_tree(tree: ContentTree) -> None:
+def validate_tree(tree: ContentTree, requirements: CertificationRequirements | None = None) -> None:
+    """Check every module and course, then lint item quality (``requirements``: from the tree's courses)."""
     check = _Check(tree)
     slugs = Counter(m.slug for m in tree.modules)
     for module in tree.modules:
@@ -58,6 +61,7 @@ def validate_tree(tree: ContentTree) -> None:
     course_slugs = Counter(c.slug for c in tree.courses)
     for course in tree.courses:
         _course(check, course, modules, course_slugs)
+    tree.messages.extend(lint_tree(tree, requirements))
 
 
 def _key_line(spec: Module | Course, key: str) -> int:

