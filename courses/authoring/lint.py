@@ -19,7 +19,9 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
+from assessments.guessing import StrategyScore, quiz_guessing, scenario_guessing
 from courses.authoring.certification import CertificationRequirements, certification_requirements
+from courses.authoring.serialize import drill_data, question_data
 from courses.authoring.specs import Choice, ContentTree, Drill, Message, Module, Question, Quiz
 
 THRESHOLDS: dict[str, Fraction | int] = {
@@ -157,6 +159,7 @@ class _Linter:
             strict = self.requirements.requires_drill(module.slug, drill.id)
             if drill.kind == "scenario":
                 self.scenario(drill, strict)
+                self.guessable_scenario(module, drill, strict)
             elif drill.kind == "written":
                 self.written(drill, strict)
 
@@ -170,6 +173,7 @@ class _Linter:
         self.key_position(quiz, singles, strict)
         self.truefalse_balance(quiz, strict)
         self.bank_size(quiz, strict)
+        self.guessable_quiz(module, quiz, strict)
 
     def question(self, q: Question, strict: bool) -> None:
         if q.type not in ("single", "multiple"):
@@ -338,6 +342,45 @@ class _Linter:
                 _("write at least %(need)d questions, or draw fewer")
                 % {"need": THRESHOLDS["bank_factor"] * draw},
             )
+
+    def guessable_quiz(self, module: Module, quiz: Quiz, strict: bool) -> None:
+        if not quiz.questions:
+            return
+        try:
+            questions = [question_data(q) for q in quiz.questions]
+            scores = quiz_guessing(
+                questions, pass_mark=module.pass_mark, shuffle_choices=quiz.shuffle_choices
+            )
+        except (ValueError, KeyError, TypeError):
+            return  # the validator reports what makes the quiz ungradable
+        self._guessable(strict, quiz.path, quiz.line, _("quiz '%(id)s'") % {"id": quiz.id}, scores)
+
+    def guessable_scenario(self, module: Module, drill: Drill, strict: bool) -> None:
+        pass_mark = module.pass_mark
+        raw = drill.options.get("pass_mark", "")
+        if raw.isdigit():
+            pass_mark = int(raw)
+        try:
+            scores = scenario_guessing(drill_data(drill, pass_mark=pass_mark), pass_mark=pass_mark)
+        except (ValueError, KeyError, TypeError):
+            return
+        self._guessable(strict, drill.path, drill.line, _("drill '%(id)s'") % {"id": drill.id}, scores)
+
+    def _guessable(self, strict: bool, path: str, line: int, what: str, scores: list[StrategyScore]) -> None:
+        passing = [s for s in scores if s.passes]
+        if not passing:
+            return
+        named = ", ".join(f"{s.strategy} {float(s.percent):.0f}%" for s in passing)
+        self.report(
+            strict,
+            path,
+            line,
+            "guessable",
+            _("%(what)s is passed without knowing the answers by: %(strategies)s")
+            % {"what": what, "strategies": named},
+            _("the options' form, not the recruit's knowledge, decides the score (HDR 2002 guideline 28)"),
+            _("fix the key-longest, key-position and true/false findings of its questions"),
+        )
 
     # ------------------------------------------------------------ drills
 

@@ -220,6 +220,25 @@ def test_recall_number_is_a_note_even_for_certification_quizzes():
     assert "recall-number" not in rules(lint_modules([module(questions=[q], lessons=[lesson])], STRICT))
 
 
+def test_guessable_names_the_strategy_and_is_an_error_for_certification_quizzes():
+    bank = balanced_bank(12)
+    for q in bank:  # every key the longest: the "longest" guesser scores 100 %
+        q.choices[[c.correct for c in q.choices].index(True)].text = "先私聊双方了解情况再说"
+    messages = [m for m in lint_modules([module(questions=bank, draw=4)], STRICT) if "guessable" in m.text]
+    assert len(messages) == 1
+    assert messages[0].level == "error"
+    assert "longest 100%" in messages[0].text
+    assert "guessable" not in rules(lint_modules([module(questions=balanced_bank(12), draw=4)], STRICT))
+
+
+def test_guessable_scenario_is_reported_on_the_drill():
+    drill = scenario([("先私聊提醒他，说明群规并给出改正的时间", 3), ("不理会", 0), ("直接踢出", 1)])
+    drill.steps[1].outcome = "good"
+    found = [m for m in lint_modules([module(drills=[drill])], NONE) if m.text.startswith("guessable")]
+    assert found
+    assert "longest-choice 100%" in found[0].text
+
+
 # ---------------------------------------------------------------- drills
 
 
@@ -232,9 +251,8 @@ def scenario(labels: list[tuple[str, int]]) -> Drill:
         ],
         line=19,
     )
-    return Drill(
-        id="d", kind="scenario", steps=[step, ScenarioStep(id="end", text="", is_ending=True)], path="m.md"
-    )
+    end = ScenarioStep(id="end", text="", is_ending=True)
+    return Drill(id="d", kind="scenario", start="s1", steps=[step, end], path="m.md")
 
 
 def test_scenario_best_choice_longest_and_only_positive():
