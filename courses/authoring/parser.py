@@ -175,6 +175,9 @@ class _Reporter:
 # ---------------------------------------------------------------- front matter
 
 
+MAX_YAML_RECOVERY = 20  # broken front-matter lines left out before giving up on the rest
+
+
 def _front_matter(
     path: str, lines: list[str], report: _Reporter
 ) -> tuple[dict[str, Any] | None, dict[str, int], dict[str, Any], int]:
@@ -188,22 +191,23 @@ def _front_matter(
     if end is None:
         report.error(path, 1, "front matter is not closed: add a line `---` after the last `key: value` line")
         return None, {}, {}, len(lines)
-    source = "\n".join(lines[1:end])
-    try:
-        loader = yaml.SafeLoader(source)
+    yaml_lines = list(lines[1:end])
+    for _attempt in range(MAX_YAML_RECOVERY):
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = min(mark.line + 2, end + 1) if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        report.error(path, line, f"front matter is not valid YAML: {problem}")
-        return None, {}, {}, end + 1
-    except Exception as exc:  # YAML reader errors, deeply nested input
-        report.error(path, 1, f"front matter is not valid YAML: {type(exc).__name__}")
+            node, data = _load_yaml("\n".join(yaml_lines))
+            break
+        except yaml.MarkedYAMLError as exc:
+            index = _yaml_error_index(exc, len(yaml_lines))
+            problem = exc.problem or exc.context or "invalid YAML"
+            report.error(path, index + 2, f"front matter is not valid YAML: {problem}")
+            if not yaml_lines[index].strip():
+                return None, {}, {}, end + 1
+            # Leave the broken line out and read the rest, so every other problem is still reported.
+            yaml_lines[index] = ""
+        except Exception as exc:  # YAML reader errors, deeply nested input
+            report.error(path, 1, f"front matter is not valid YAML: {type(exc).__name__}")
+            return None, {}, {}, end + 1
+    else:
         return None, {}, {}, end + 1
     if data is None:
         return {}, {}, {}, end + 1
@@ -222,6 +226,27 @@ def _front_matter(
         key_lines[key] = line
         value_nodes[key] = value_node
     return data, key_lines, value_nodes, end + 1
+
+
+def _load_yaml(source: str) -> tuple[Any, Any]:
+    loader = yaml.SafeLoader(source)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error_index(exc: yaml.MarkedYAMLError, count: int) -> int:
+    """The front-matter line (0-based) a YAML error is about. A scanner that runs off a line (a key without
+    ':', an unclosed quote or bracket) marks the next line; the line it started scanning on is the one."""
+    context = exc.context or ""
+    use_context = exc.context_mark is not None and (
+        context.startswith("while scanning") or context.startswith("while parsing a flow")
+    )
+    mark = exc.context_mark if use_context else (exc.problem_mark or exc.context_mark)
+    index = mark.line if mark is not None else 0
+    return max(0, min(index, count - 1))
 
 
 class _Values:
