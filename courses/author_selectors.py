@@ -22,15 +22,18 @@ from accounts import policy
 from accounts.models import User
 from assessments.models import QuizQuestion
 from courses.authoring import serialize
+from courses.authoring.certification import CertificationRequirements, certification_requirements
 from courses.authoring.loader import MAX_FILE_BYTES, source_digest
 from courses.authoring.parser import parse_module, split_lines
 from courses.authoring.render import render_optional
+from courses.authoring.specs import Certification as CertificationSpec
 from courses.authoring.specs import ContentTree, Message
+from courses.authoring.specs import Course as CourseSpec
 from courses.authoring.specs import Drill as DrillSpec
 from courses.authoring.specs import Module as ModuleSpec
 from courses.authoring.specs import Question as QuestionSpec
 from courses.authoring.validate import SLUG_RE, validate_tree
-from courses.models import Module, ModuleDraft, ModuleVersion, Origin
+from courses.models import Course, Module, ModuleDraft, ModuleVersion, Origin
 
 MAX_SOURCE_BYTES = MAX_FILE_BYTES
 CYCLE_TEXT = "prerequisites form a cycle: "
@@ -394,10 +397,30 @@ def known_module_specs(*, root: Path | None = None) -> list[ModuleSpec]:
     return list(specs.values())
 
 
-def draft_check(*, source: str, slug: str, others: list[ModuleSpec]) -> DraftCheck:
+def known_certification_requirements() -> CertificationRequirements:
+    """What the published certification tracks require (one query): their content is linted strictly."""
+    specs = []
+    for slug, rule in Course.objects.exclude(certification={}).values_list("slug", "certification"):
+        rule = rule if isinstance(rule, dict) else {}
+        cert = CertificationSpec(
+            modules=[str(m) for m in rule.get("modules") or []],
+            drills=[str(d) for d in rule.get("drills") or []],
+        )
+        specs.append(CourseSpec(slug=slug, title=slug, level="junior", certification=cert))
+    return certification_requirements(specs)
+
+
+def draft_check(
+    *,
+    source: str,
+    slug: str,
+    others: list[ModuleSpec],
+    requirements: CertificationRequirements | None = None,
+) -> DraftCheck:
     """Parse and validate one single-file module as publishing would; messages point at its own lines.
 
-    ``slug`` is the module being edited ("" for a new one); ``others`` are the modules it is checked against.
+    ``slug`` is the module being edited ("" for a new one); ``others`` are the modules it is checked against;
+    ``requirements``: what certification tracks require, whose item-quality findings are errors.
     """
     path = site_path(slug)
     spec, messages = parse_module([(path, source)])
@@ -415,7 +438,7 @@ def draft_check(*, source: str, slug: str, others: list[ModuleSpec]) -> DraftChe
             )
         )
     tree = ContentTree(modules=[spec, *(o for o in others if o.slug != spec.slug)])
-    validate_tree(tree)
+    validate_tree(tree, requirements)
     prerequisites_line = spec.key_lines.get("prerequisites", spec.line)
     for m in tree.messages:
         if m.path == path:
@@ -566,7 +589,12 @@ def preview_build(check: DraftCheck) -> Preview:
 def draft_preview(*, user: User, source: str, slug: str) -> Preview:
     """The live preview of an editor's text. Reads which modules exist (one query); writes nothing."""
     require_trainer(user)
-    check = draft_check(source=source, slug=_slug_or_blank(slug), others=known_module_specs())
+    check = draft_check(
+        source=source,
+        slug=_slug_or_blank(slug),
+        others=known_module_specs(),
+        requirements=known_certification_requirements(),
+    )
     return preview_build(check)
 
 
@@ -725,7 +753,12 @@ def author_draft_review(*, user: User, slug: str) -> DraftReview:
     if draft is None:
         raise Http404("no draft")
     module = Module.objects.select_related("current_version__published_by").filter(slug=slug).first()
-    check = draft_check(source=draft.source, slug=slug, others=known_module_specs())
+    check = draft_check(
+        source=draft.source,
+        slug=slug,
+        others=known_module_specs(),
+        requirements=known_certification_requirements(),
+    )
     diff = None
     if check.spec is not None and not check.errors:
         version = module.current_version if module else None

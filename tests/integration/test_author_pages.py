@@ -198,7 +198,7 @@ BROKEN = SOURCE.replace("level: junior", "level: wizard").replace(
 def test_preview_shows_errors_with_line_numbers_and_source_lines_and_writes_nothing(
     trainer_client, imported, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(3) as ctx:
+    with django_assert_max_num_queries(4) as ctx:
         response = trainer_client.post(reverse("author_preview"), {"source": BROKEN, "slug": "demo-basics"})
     assert response.status_code == 200
     assert writes(ctx) == []
@@ -581,7 +581,8 @@ def test_folder_modules_open_in_the_editor_as_one_file(trainer_client, trainer, 
 # ---------------------------------------------------------------- query counts
 
 
-PINNED = {"list": 4, "history": 5, "edit": 5, "new": 3, "diff": 7, "preview": 3}
+# edit, new, diff and preview read the published certification rules (one query) to lint strictly.
+PINNED = {"list": 4, "history": 5, "edit": 6, "new": 4, "diff": 8, "preview": 4}
 
 
 def author_pages(client) -> dict[str, tuple[str, str, dict]]:
@@ -611,3 +612,25 @@ def test_author_page_query_counts_are_pinned_and_do_not_grow(
     for name, (method, url, data) in author_pages(trainer_client).items():
         with django_assert_num_queries(PINNED[name]):
             assert getattr(trainer_client, method)(url, data).status_code == 200, name
+
+
+def test_a_module_a_certification_track_requires_cannot_be_published_while_it_gives_its_key_away(
+    trainer_client, imported
+):
+    from courses.models import Course
+
+    preview = trainer_client.post(reverse("author_preview"), {"source": edited(), "slug": "demo-basics"})
+    assert not [m for m in preview.context["preview"].check.errors if "bank-size" in m.text]
+    Course.objects.create(
+        slug="cert-track",
+        title="认证",
+        level="junior",
+        certification={"modules": ["demo-basics"], "drills": []},
+    )
+    preview = trainer_client.post(reverse("author_preview"), {"source": edited(), "slug": "demo-basics"})
+    errors = [m.text for m in preview.context["preview"].check.errors]
+    assert any(text.startswith("bank-size:") for text in errors)
+    save_draft(trainer_client, "demo-basics", edited())
+    before = versions_of("demo-basics")
+    publish(trainer_client, "demo-basics")
+    assert versions_of("demo-basics") == before
