@@ -93,6 +93,7 @@ HEADING_ID_RE = re.compile(r"(.*?)[ \t]*\{#([^}]*)\}\Z")
 FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)\Z")
 TAIL_RE = re.compile(r"(hint|explanation|correct_feedback|wrong_feedback|expr):(?:[ \t]+(.*?))?[ \t]*\Z")
 CHOICE_RE = re.compile(r"[-*][ \t]+\[([ xX])\][ \t]+(.*?)[ \t]*\Z")
+CHOICE_WEIGHT_RE = re.compile(r"[ \t]*\{weight=([-+]?\d{1,3}(?:\.\d{1,2})?)\}\Z")
 BAD_CHOICE_RE = re.compile(r"[-*+][ \t]*\[[^\]]?\](?!\()")
 ITEM_RE = re.compile(r"\d{1,9}[.)][ \t]+(.*?)[ \t]*\Z")
 PAIR_RE = re.compile(r"[-*][ \t]+(.+?)[ \t]*->[ \t]*(.+?)[ \t]*\Z")
@@ -809,8 +810,17 @@ class _QuestionBuilder:
                 if choice:
                     kind = "choice"
                     n = len(q.choices) + 1
-                    q.choices.append(Choice(id=f"c{n}", text="", correct=choice[1] != " ", line=line.no))
-                    text.append(choice[2])
+                    weighted = CHOICE_WEIGHT_RE.search(choice[2])
+                    q.choices.append(
+                        Choice(
+                            id=f"c{n}",
+                            text="",
+                            correct=choice[1] != " ",
+                            line=line.no,
+                            weight=Decimal(weighted[1]) if weighted else None,
+                        )
+                    )
+                    text.append(choice[2][: weighted.start()] if weighted else choice[2])
                 else:
                     kind = "item"
                     q.items.append(OrderingItem(id=f"i{len(q.items) + 1}", text="", line=line.no))

@@ -45,6 +45,7 @@ class Choice:
     correct: bool
     feedback: str = ""  # Markdown
     line: int = 0
+    weight: Decimal | None = None  # percent of the points, -100 … 100 (`{weight=50}`, GIFT `~%50%`)
 
 
 @dataclass

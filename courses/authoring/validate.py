@@ -185,6 +185,15 @@ def _question(check: _Check, q: Question, *, in_drill: bool) -> None:
         check.error(path, line, f"truefalse question '{q.id}' needs exactly two choices")
     elif q.type == "multiple" and correct < 1:
         check.error(path, line, f"multiple question '{q.id}' needs at least one `- [x]` choice")
+    for c in q.choices:
+        if c.weight is None:
+            continue
+        if q.type not in ("single", "multiple"):
+            check.error(
+                path, c.line or line, f"question '{q.id}': only single and multiple choices take a weight"
+            )
+        elif not -100 <= c.weight <= 100:
+            check.error(path, c.line or line, f"question '{q.id}': a choice weight is between -100 and 100")
     texts = Counter(c.text.strip() for c in q.choices)
     for text, n in texts.items():
         if n > 1:
