@@ -23,6 +23,7 @@ from accounts.models import User
 from assessments.models import QuizQuestion
 from courses.authoring import serialize
 from courses.authoring.certification import CertificationRequirements, certification_requirements
+from courses.authoring.lint import rule_of
 from courses.authoring.loader import MAX_FILE_BYTES, source_digest
 from courses.authoring.parser import parse_module, split_lines
 from courses.authoring.render import render_optional
@@ -474,6 +475,7 @@ class PreviewQuiz:
     line: int
     settings: dict[str, Any]
     questions: list[PreviewQuestion]
+    guessable: str = ""  # the guesser simulation's finding, shown in red above the questions
 
 
 @dataclass
@@ -490,6 +492,7 @@ class PreviewDrill:
     intro_html: str
     steps: list[dict[str, Any]] = field(default_factory=list)
     questions: list[PreviewQuestion] = field(default_factory=list)
+    guessable: str = ""
 
 
 @dataclass
@@ -562,9 +565,16 @@ def preview_build(check: DraftCheck) -> Preview:
         return preview
     preview.intro_html = rendered(spec.intro)
     preview.lessons = [PreviewLesson(x.id, x.title, x.line, rendered(x.body)) for x in spec.lessons]
+    found = [m for m in check.messages if rule_of(m) == "guessable"]
+    guessable = {(m.path, m.line): m.text.removeprefix("guessable: ") for m in found}
     preview.quizzes = [
         PreviewQuiz(
-            quiz.id, quiz.title, quiz.line, serialize.quiz_data(quiz), _preview_questions(quiz.questions)
+            quiz.id,
+            quiz.title,
+            quiz.line,
+            serialize.quiz_data(quiz),
+            _preview_questions(quiz.questions),
+            guessable.get((quiz.path, quiz.line), ""),
         )
         for quiz in spec.quizzes
     ]
@@ -581,7 +591,13 @@ def preview_build(check: DraftCheck) -> Preview:
             for s in drill.steps
         ]
         preview.drills.append(
-            PreviewDrill(drill, rendered(drill.intro), steps, _preview_questions(drill.questions))
+            PreviewDrill(
+                drill,
+                rendered(drill.intro),
+                steps,
+                _preview_questions(drill.questions),
+                guessable.get((drill.path, drill.line), ""),
+            )
         )
     return preview
 

@@ -634,3 +634,17 @@ def test_a_module_a_certification_track_requires_cannot_be_published_while_it_gi
     before = versions_of("demo-basics")
     publish(trainer_client, "demo-basics")
     assert versions_of("demo-basics") == before
+
+
+def test_the_preview_flags_a_quiz_a_guesser_passes_in_red_with_the_strategy(trainer_client, imported):
+    from tests.unit.authoring.test_lint import SOURCE as GUESSABLE
+
+    response = trainer_client.post(reverse("author_preview"), {"source": GUESSABLE, "slug": ""})
+    html = response.content.decode()
+    flagged = html.split('data-testid="guessable">')
+    assert len(flagged) == 2
+    assert "longest 100%" in flagged[1].split("</p>")[0]
+    no_quiz = GUESSABLE.split("::: quiz")[0]
+    plain = trainer_client.post(reverse("author_preview"), {"source": no_quiz, "slug": ""})
+    assert plain.status_code == 200
+    assert 'data-testid="guessable"' not in plain.content.decode()
