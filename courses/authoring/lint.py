@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from assessments.guessing import StrategyScore, quiz_guessing, scenario_guessing
 from courses.authoring.certification import CertificationRequirements, certification_requirements
-from courses.authoring.serialize import drill_data, question_data
+from courses.authoring.serialize import drill_data
 from courses.authoring.specs import Choice, ContentTree, Drill, Message, Module, Question, Quiz
 
 THRESHOLDS: dict[str, Fraction | int] = {
@@ -73,7 +73,6 @@ ALL_NONE_PHRASES = (
 ABSOLUTE_WORDS = ("总是", "从不", "绝对", "一定", "所有", "永远", "完全", "必然", "任何", "always", "never")
 NEGATIVE_WORDS = ("不", "没", "别", "勿", "拒绝", "忽略", "无视", "删除", "踢", "禁言")
 TRUE_WORDS = ("正确", "对", "是", "true", "yes", "t")
-SAMPLE_MARKS = ("strong", "borderline", "failing")
 _STOP_TEXT = (
     "以下 哪个 哪些 哪一 哪一项 哪种 什么 怎么 怎样 如何 为什么 是否 应该 应当 可以 能够 需要 已经 "
     "还是 或者 以及 并且 而且 但是 因为 所以 如果 这个 那个 这些 那些 这样 那样 我们 你们 他们 她们 "
@@ -347,7 +346,7 @@ class _Linter:
         if not quiz.questions:
             return
         try:
-            questions = [question_data(q) for q in quiz.questions]
+            questions = [_choice_data(q) for q in quiz.questions]
             scores = quiz_guessing(
                 questions, pass_mark=module.pass_mark, shuffle_choices=quiz.shuffle_choices
             )
@@ -447,6 +446,16 @@ def rule_of(message: Message) -> str:
     """The item-quality rule a message reports ("" for the validator's own messages)."""
     rule = message.text.split(":", 1)[0]
     return rule if rule in RULES else ""
+
+
+def _choice_data(q: Question) -> dict:
+    """What the guesser simulation reads of a question: the stored form's choices, without rendering."""
+    choices = [
+        {"id": c.id, "text": plain(c.text), "correct": c.correct}
+        | ({"weight": str(c.weight)} if c.weight is not None else {})
+        for c in q.choices
+    ]
+    return {"id": q.id, "type": q.type, "points": str(q.points), "scoring": q.scoring, "choices": choices}
 
 
 def _keys(q: Question) -> list[Choice]:
