@@ -39,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from assessments import guessing
 from assessments import statistics as st
 from assessments.grading.base import points_of
 from assessments.grading.scenario import best_path
@@ -58,7 +59,7 @@ from courses.models import Module
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: the guesser simulation (assessments.guessing)
 DEBOUNCE_SECONDS = 30  # a burst of gradings waits this long for one computation
 STUCK_AFTER = timedelta(minutes=10)  # stale this long: the task's message was probably lost; send another
 CHOICE_TYPES = ("single", "multiple", "truefalse")
@@ -305,6 +306,7 @@ class _Target:
     kind: str = "quiz"
     title: str = ""
     pass_mark: int = 0
+    shuffle_choices: bool = False  # the newest quiz version's setting
     quiz_ids: list[int] = field(default_factory=list)
     drill_ids: list[int] = field(default_factory=list)
     versions: dict[int, _Version] = field(default_factory=dict)
@@ -316,7 +318,7 @@ def _target_load(*, module_id: int, key: str) -> _Target:
     quizzes = list(
         Quiz.objects.filter(version__module_id=module_id, key=key)
         .select_related("version__module")
-        .only("id", "title", "version__number", "version__pass_mark", *module_fields)
+        .only("id", "title", "settings", "version__number", "version__pass_mark", *module_fields)
         .order_by("-version__number")
     )
     drills = (
@@ -338,6 +340,7 @@ def _target_load(*, module_id: int, key: str) -> _Target:
     if quizzes:
         target.quiz_ids = [q.pk for q in quizzes]
         target.title, target.pass_mark = quizzes[0].title or key, quizzes[0].version.pass_mark
+        target.shuffle_choices = bool((quizzes[0].settings or {}).get("shuffle_choices"))
         owners = {q.pk: q.version.number for q in quizzes}
         pool = QuizQuestion.objects.filter(quiz_id__in=target.quiz_ids)
     else:
@@ -784,4 +787,24 @@ def _assemble(target: _Target, raw: _Raw, *, as_of: datetime, method: str) -> di
     }
     if raw.paths is not None:
         data["flow"] = _flow_json(target, raw.paths)
+    data["guessing"] = _guessing_json(target)
     return data
+
+
+def _guessing_json(target: _Target) -> list[dict[str, Any]]:
+    """Could a guesser pass the newest published version? One row per strategy (assessments.guessing)."""
+    try:
+        if target.kind == "quiz" and target.versions:
+            newest = min(v.rank[0] for v in target.versions.values())
+            pool = sorted((v for v in target.versions.values() if v.rank[0] == newest), key=lambda v: v.rank)
+            scores = guessing.quiz_guessing(
+                [v.data for v in pool], pass_mark=target.pass_mark, shuffle_choices=target.shuffle_choices
+            )
+        elif target.kind == DrillKind.SCENARIO and target.drill_data:
+            newest_data = next(iter(target.drill_data.values()))
+            scores = guessing.scenario_guessing(newest_data, pass_mark=target.pass_mark)
+        else:
+            return []
+    except (ValueError, KeyError, TypeError):
+        return []
+    return [s.as_json() for s in scores]

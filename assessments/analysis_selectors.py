@@ -324,6 +324,15 @@ class StatisticsPage:
         return int(self.data.get("pass_mark") or 0)
 
     @property
+    def guessing(self) -> list[dict[str, Any]]:
+        """The guesser simulation's rows: strategy, expected percent, passes."""
+        return [row for row in self.data.get("guessing") or [] if isinstance(row, dict)]
+
+    @property
+    def guessed_by(self) -> list[str]:
+        return [str(row.get("strategy")) for row in self.guessing if row.get("passes")]
+
+    @property
     def mean_percent(self) -> float | None:
         return self.data.get("mean_percent")
 

@@ -22,6 +22,8 @@ from accounts import policy
 from accounts.models import User
 from assessments.models import QuizQuestion
 from courses.authoring import serialize
+from courses.authoring.certification import CertificationRequirements
+from courses.authoring.lint import rule_of
 from courses.authoring.loader import MAX_FILE_BYTES, source_digest
 from courses.authoring.parser import parse_module, split_lines
 from courses.authoring.render import render_optional
@@ -395,10 +397,22 @@ def known_module_specs(*, root: Path | None = None) -> list[ModuleSpec]:
     return list(specs.values())
 
 
-def draft_check(*, source: str, slug: str, others: list[ModuleSpec]) -> DraftCheck:
+def known_certification_requirements() -> CertificationRequirements:
+    """What the published certification tracks require (one query): their content is linted strictly."""
+    return certification_requirements_published()
+
+
+def draft_check(
+    *,
+    source: str,
+    slug: str,
+    others: list[ModuleSpec],
+    requirements: CertificationRequirements | None = None,
+) -> DraftCheck:
     """Parse and validate one single-file module as publishing would; messages point at its own lines.
 
-    ``slug`` is the module being edited ("" for a new one); ``others`` are the modules it is checked against.
+    ``slug`` is the module being edited ("" for a new one); ``others`` are the modules it is checked against;
+    ``requirements``: what certification tracks require, whose item-quality findings are errors.
     """
     path = site_path(slug)
     spec, messages = parse_module([(path, source)])
@@ -417,7 +431,9 @@ def draft_check(*, source: str, slug: str, others: list[ModuleSpec]) -> DraftChe
         )
     tree = ContentTree(modules=[spec, *(o for o in others if o.slug != spec.slug)])
     # The tracks are not in the draft's tree: what the published ones require decides the stricter rules.
-    validate_tree(tree, requirements=certification_requirements_published())
+    if requirements is None:
+        requirements = certification_requirements_published()
+    validate_tree(tree, requirements=requirements)
     prerequisites_line = spec.key_lines.get("prerequisites", spec.line)
     for m in tree.messages:
         if m.path == path:
@@ -453,6 +469,7 @@ class PreviewQuiz:
     line: int
     settings: dict[str, Any]
     questions: list[PreviewQuestion]
+    guessable: str = ""  # the guesser simulation's finding, shown in red above the questions
 
 
 @dataclass
@@ -469,6 +486,7 @@ class PreviewDrill:
     intro_html: str
     steps: list[dict[str, Any]] = field(default_factory=list)
     questions: list[PreviewQuestion] = field(default_factory=list)
+    guessable: str = ""
 
 
 @dataclass
@@ -541,9 +559,16 @@ def preview_build(check: DraftCheck) -> Preview:
         return preview
     preview.intro_html = rendered(spec.intro)
     preview.lessons = [PreviewLesson(x.id, x.title, x.line, rendered(x.body)) for x in spec.lessons]
+    found = [m for m in check.messages if rule_of(m) == "guessable"]
+    guessable = {(m.path, m.line): m.text.removeprefix("guessable: ") for m in found}
     preview.quizzes = [
         PreviewQuiz(
-            quiz.id, quiz.title, quiz.line, serialize.quiz_data(quiz), _preview_questions(quiz.questions)
+            quiz.id,
+            quiz.title,
+            quiz.line,
+            serialize.quiz_data(quiz),
+            _preview_questions(quiz.questions),
+            guessable.get((quiz.path, quiz.line), ""),
         )
         for quiz in spec.quizzes
     ]
@@ -560,7 +585,13 @@ def preview_build(check: DraftCheck) -> Preview:
             for s in drill.steps
         ]
         preview.drills.append(
-            PreviewDrill(drill, rendered(drill.intro), steps, _preview_questions(drill.questions))
+            PreviewDrill(
+                drill,
+                rendered(drill.intro),
+                steps,
+                _preview_questions(drill.questions),
+                guessable.get((drill.path, drill.line), ""),
+            )
         )
     return preview
 
@@ -568,7 +599,12 @@ def preview_build(check: DraftCheck) -> Preview:
 def draft_preview(*, user: User, source: str, slug: str) -> Preview:
     """The live preview of an editor's text. Reads which modules exist (one query); writes nothing."""
     require_trainer(user)
-    check = draft_check(source=source, slug=_slug_or_blank(slug), others=known_module_specs())
+    check = draft_check(
+        source=source,
+        slug=_slug_or_blank(slug),
+        others=known_module_specs(),
+        requirements=known_certification_requirements(),
+    )
     return preview_build(check)
 
 
@@ -727,7 +763,12 @@ def author_draft_review(*, user: User, slug: str) -> DraftReview:
     if draft is None:
         raise Http404("no draft")
     module = Module.objects.select_related("current_version__published_by").filter(slug=slug).first()
-    check = draft_check(source=draft.source, slug=slug, others=known_module_specs())
+    check = draft_check(
+        source=draft.source,
+        slug=slug,
+        others=known_module_specs(),
+        requirements=known_certification_requirements(),
+    )
     diff = None
     if check.spec is not None and not check.errors:
         version = module.current_version if module else None

@@ -20,6 +20,7 @@ from courses.author_selectors import (
     MAX_SOURCE_BYTES,
     draft_check,
     draft_stamp,
+    known_certification_requirements,
     known_module_specs,
     same_as_published,
     site_path,
@@ -166,7 +167,12 @@ def module_draft_publish(
         if same_as_published(slug=slug, version=current, text=draft.source):
             draft.delete()
             return PublishResult(version=None, current=current)
-        check = draft_check(source=draft.source, slug=slug, others=known_module_specs())
+        check = draft_check(
+            source=draft.source,
+            slug=slug,
+            others=known_module_specs(),
+            requirements=known_certification_requirements(),
+        )
         if check.spec is None or check.errors:
             raise ContentError(check.errors)
         position = module.position if module else (Module.objects.aggregate(n=Max("position"))["n"] or 0) + 1

@@ -46,7 +46,8 @@ def grade_question(data: dict[str, Any], answer: object) -> Result:
         details = {**head, "answered": True, "invalid": str(exc), "answer": None}
         return Result(ZERO, max_score, False, data.get("wrong_feedback_html") or "", details)
     marking = grader.mark(data, cleaned)
-    share = marking.share if scoring == "partial" else Fraction(marking.share == 1)
+    weighted = weighted_choices(data)
+    share = marking.share if scoring == "partial" or weighted else Fraction(marking.share == 1)
     correct = share == 1
     score = share_score(max_score, share)
     overall = data.get("correct_feedback_html" if correct else "wrong_feedback_html") or ""
@@ -65,6 +66,24 @@ def scoring_of(data: dict[str, Any]) -> str:
     if data["type"] not in PARTIAL_TYPES:
         return "all"
     return "all" if data.get("scoring") == "all" else "partial"
+
+
+def weighted_choices(data: dict[str, Any]) -> bool:
+    """A choice question some of whose choices carry a weight (percent of the points, -100 … 100)."""
+    return data.get("type") in ("single", "multiple") and any(
+        c.get("weight") not in (None, "") for c in data.get("choices") or []
+    )
+
+
+def _weight(choice: dict[str, Any], default: Fraction) -> Fraction:
+    raw = choice.get("weight")
+    if raw in (None, ""):
+        return default
+    try:
+        value = Fraction(Decimal(str(raw))) / 100
+    except (ArithmeticError, ValueError):
+        return default
+    return max(Fraction(-1), min(Fraction(1), value))
 
 
 def _grader(data: dict[str, Any]) -> QuestionGrader:
@@ -161,6 +180,9 @@ def _mark_choice(data: dict[str, Any], answer: str | None) -> Marking:
     rows, feedback = _choice_rows(data, {answer} if answer else set())
     expected = [r["id"] for r in rows if r["correct"]]
     share = Fraction(answer is not None and answer in expected)
+    if answer is not None and weighted_choices(data):
+        chosen = next(c for c in data.get("choices") or [] if c["id"] == answer)
+        share = max(Fraction(0), _weight(chosen, Fraction(answer in expected)))
     return Marking(share, {"answer": answer, "expected": expected, "choices": rows}, feedback)
 
 
@@ -171,6 +193,14 @@ def _mark_multiple(data: dict[str, Any], answer: list[str] | None) -> Marking:
     right = len(picked.intersection(expected))
     wrong = len(picked) - right
     share = max(Fraction(0), Fraction(right - wrong, len(expected))) if expected else Fraction(0)
+    if expected and weighted_choices(data):
+        # Unweighted picks count as before: +1/k when right, −1/k when wrong (k right choices).
+        unit = Fraction(1, len(expected))
+        total = sum(
+            (_weight(c, unit if c.get("correct") else -unit) for c in data["choices"] if c["id"] in picked),
+            Fraction(0),
+        )
+        share = max(Fraction(0), min(Fraction(1), total))
     details = {
         "answer": answer,
         "expected": expected,

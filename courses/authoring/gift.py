@@ -375,16 +375,17 @@ class _QuestionReader:
             if not text:
                 self.reader.error(a.line, "an answer has no text")
                 return False
+            weight = None
             if has_equals:
                 correct = a.weight == 100 or (a.marker == "=" and a.weight is None)
                 if not correct and a.weight is not None and a.weight != 0:
-                    self.reader.warn(
-                        a.line,
-                        f"'{_short(text)}' gives {_num(a.weight)}% in Moodle: single choice here is all or "
-                        "nothing, so it counts as wrong",
-                    )
+                    weight = a.weight  # partial or negative credit, kept as Moodle keeps it
             else:
                 correct = a.weight is not None and a.weight > 0
+                weight = a.weight if a.weight is not None else Decimal(0)  # Moodle: no weight gives 0%
+            if weight is not None and not -100 <= weight <= 100:
+                self.reader.error(a.line, f"'{_short(text)}': a weight is between -100% and 100%")
+                return False
             right.append(correct)
             q.choices.append(
                 Choice(
@@ -393,6 +394,7 @@ class _QuestionReader:
                     correct=correct,
                     feedback=_text(a.feedback or "", fmt),
                     line=a.line,
+                    weight=weight,
                 )
             )
         n = sum(right)
@@ -416,13 +418,10 @@ class _QuestionReader:
             a.weight is not None and abs(a.weight - (share if ok else -share)) < Decimal("0.01")
             for a, ok in zip(answers, right, strict=True)
         )
-        if not exact:
-            self.reader.warn(
-                q.line,
-                "Moodle's answer weights are not kept: multiple choice here scores "
-                "(right picked − wrong picked) / number right, so each wrong pick costs "
-                f"{_num(share.quantize(Decimal('0.01')))}%",
-            )
+        if exact:
+            # The weights say what the grader does without them: keep the question unweighted.
+            for c in q.choices:
+                c.weight = None
         return True
 
     def truefalse(self, q: Question, body: str, fmt: str) -> bool:
@@ -658,11 +657,18 @@ def _numeric_value(n: NumericAnswer) -> str:
 def _answers(q: Question) -> list[str]:
     """The lines inside the answer block."""
     if q.type == "single":
-        return [("=" if c.correct else "~") + _answer_text(c.text) + _feedback(c.feedback) for c in q.choices]
+        return [
+            ("=" if c.correct else "~" if c.weight is None else f"~%{_percent(c.weight)}%")
+            + _answer_text(c.text)
+            + _feedback(c.feedback)
+            for c in q.choices
+        ]
     if q.type == "multiple":
         share = _percent(Decimal(100) / max(sum(c.correct for c in q.choices), 1))
         return [
-            f"~%{'' if c.correct else '-'}{share}%" + _answer_text(c.text) + _feedback(c.feedback)
+            (f"~%{_percent(c.weight)}%" if c.weight is not None else f"~%{'' if c.correct else '-'}{share}%")
+            + _answer_text(c.text)
+            + _feedback(c.feedback)
             for c in q.choices
         ]
     if q.type == "short":

@@ -108,9 +108,11 @@ def _continued(first: str, text: str) -> list[str]:
     return [f"{first}{lines[0]}".rstrip(), *[("  " + _guard(line)).rstrip() for line in lines[1:]]]
 
 
-def _choice(correct: bool, text: str, feedback: str) -> list[str]:
+def _choice(correct: bool, text: str, feedback: str, weight: Decimal | None = None) -> list[str]:
     lines = [line for line in text.split("\n") if line.strip()]
     out = [f"- [{'x' if correct else ' '}] {lines[0].strip()}"]
+    if weight is not None:
+        out[0] += f" {{weight={_weight_text(weight)}}}"
     for line in lines[1:]:
         body = line.lstrip()
         indent = line[: len(line) - len(body)]
@@ -120,11 +122,16 @@ def _choice(correct: bool, text: str, feedback: str) -> list[str]:
     return out
 
 
+def _weight_text(weight: Decimal) -> str:
+    text = format(weight.normalize(), "f")
+    return text
+
+
 def _answers(q: Question) -> list[str]:
     out: list[str] = []
     if q.type in ("single", "multiple", "truefalse"):
         for c in q.choices:
-            out += _choice(c.correct, c.text, c.feedback)
+            out += _choice(c.correct, c.text, c.feedback, c.weight)
     elif q.type == "ordering":
         for n, item in enumerate(q.items, start=1):
             out.append(f"{n}. {_inline(item.text, 'ordering item', q)}")

@@ -102,6 +102,7 @@ HEADING_ID_RE = re.compile(r"(.*?)[ \t]*\{#([^}]*)\}\Z")
 FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)\Z")
 TAIL_RE = re.compile(r"(hint|explanation|correct_feedback|wrong_feedback|expr):(?:[ \t]+(.*?))?[ \t]*\Z")
 CHOICE_RE = re.compile(r"[-*][ \t]+\[([ xX])\][ \t]+(.*?)[ \t]*\Z")
+CHOICE_WEIGHT_RE = re.compile(r"[ \t]*\{weight=([-+]?\d{1,3}(?:\.\d{1,2})?)\}\Z")
 BAD_CHOICE_RE = re.compile(r"[-*+][ \t]*\[[^\]]?\](?!\()")
 ITEM_RE = re.compile(r"\d{1,9}[.)][ \t]+(.*?)[ \t]*\Z")
 PAIR_RE = re.compile(r"[-*][ \t]+(.+?)[ \t]*->[ \t]*(.+?)[ \t]*\Z")
@@ -184,6 +185,9 @@ class _Reporter:
 # ---------------------------------------------------------------- front matter
 
 
+MAX_YAML_RECOVERY = 20  # broken front-matter lines left out before giving up on the rest
+
+
 def _front_matter(
     path: str, lines: list[str], report: _Reporter
 ) -> tuple[dict[str, Any] | None, dict[str, int], dict[str, Any], int]:
@@ -197,22 +201,23 @@ def _front_matter(
     if end is None:
         report.error(path, 1, "front matter is not closed: add a line `---` after the last `key: value` line")
         return None, {}, {}, len(lines)
-    source = "\n".join(lines[1:end])
-    try:
-        loader = yaml.SafeLoader(source)
+    yaml_lines = list(lines[1:end])
+    for _attempt in range(MAX_YAML_RECOVERY):
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = min(mark.line + 2, end + 1) if mark else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        report.error(path, line, f"front matter is not valid YAML: {problem}")
-        return None, {}, {}, end + 1
-    except Exception as exc:  # YAML reader errors, deeply nested input
-        report.error(path, 1, f"front matter is not valid YAML: {type(exc).__name__}")
+            node, data = _load_yaml("\n".join(yaml_lines))
+            break
+        except yaml.MarkedYAMLError as exc:
+            index = _yaml_error_index(exc, len(yaml_lines))
+            problem = exc.problem or exc.context or "invalid YAML"
+            report.error(path, index + 2, f"front matter is not valid YAML: {problem}")
+            if not yaml_lines[index].strip():
+                return None, {}, {}, end + 1
+            # Leave the broken line out and read the rest, so every other problem is still reported.
+            yaml_lines[index] = ""
+        except Exception as exc:  # YAML reader errors, deeply nested input
+            report.error(path, 1, f"front matter is not valid YAML: {type(exc).__name__}")
+            return None, {}, {}, end + 1
+    else:
         return None, {}, {}, end + 1
     if data is None:
         return {}, {}, {}, end + 1
@@ -231,6 +236,27 @@ def _front_matter(
         key_lines[key] = line
         value_nodes[key] = value_node
     return data, key_lines, value_nodes, end + 1
+
+
+def _load_yaml(source: str) -> tuple[Any, Any]:
+    loader = yaml.SafeLoader(source)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error_index(exc: yaml.MarkedYAMLError, count: int) -> int:
+    """The front-matter line (0-based) a YAML error is about. A scanner that runs off a line (a key without
+    ':', an unclosed quote or bracket) marks the next line; the line it started scanning on is the one."""
+    context = exc.context or ""
+    use_context = exc.context_mark is not None and (
+        context.startswith("while scanning") or context.startswith("while parsing a flow")
+    )
+    mark = exc.context_mark if use_context else (exc.problem_mark or exc.context_mark)
+    index = mark.line if mark is not None else 0
+    return max(0, min(index, count - 1))
 
 
 class _Values:
@@ -823,8 +849,17 @@ class _QuestionBuilder:
                 if choice:
                     kind = "choice"
                     n = len(q.choices) + 1
-                    q.choices.append(Choice(id=f"c{n}", text="", correct=choice[1] != " ", line=line.no))
-                    text.append(choice[2])
+                    weighted = CHOICE_WEIGHT_RE.search(choice[2])
+                    q.choices.append(
+                        Choice(
+                            id=f"c{n}",
+                            text="",
+                            correct=choice[1] != " ",
+                            line=line.no,
+                            weight=Decimal(weighted[1]) if weighted else None,
+                        )
+                    )
+                    text.append(choice[2][: weighted.start()] if weighted else choice[2])
                 else:
                     kind = "item"
                     q.items.append(OrderingItem(id=f"i{len(q.items) + 1}", text="", line=line.no))

@@ -42,6 +42,8 @@ def question_data(q: Question) -> dict[str, Any]:
                 "html": render_inline(c.text),
                 "correct": c.correct,
                 "feedback_html": render_optional(c.feedback),
+                # Only weighted choices carry the key, so unweighted questions keep their stored form.
+                **({"weight": _num(c.weight)} if c.weight is not None else {}),
             }
             for c in q.choices
         ],

@@ -32,7 +32,7 @@ class Message:
     path: str
     line: int
     text: str
-    level: str = "error"  # "error" | "warning"
+    level: str = "error"  # "error" | "warning" | "note" (information only, never fails a check)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.level}: {self.text}"
@@ -45,6 +45,7 @@ class Choice:
     correct: bool
     feedback: str = ""  # Markdown
     line: int = 0
+    weight: Decimal | None = None  # percent of the points, -100 … 100 (`{weight=50}`, GIFT `~%50%`)
 
 
 @dataclass
@@ -279,3 +280,7 @@ class ContentTree:
     @property
     def warnings(self) -> list[Message]:
         return [m for m in self.messages if m.level == "warning"]
+
+    @property
+    def notes(self) -> list[Message]:
+        return [m for m in self.messages if m.level == "note"]

@@ -18,6 +18,7 @@ from assessments.grading.expressions import problems as expression_problems
 from assessments.grading.rubric import compile_pattern, grade_written
 from assessments.grading.scenario import graph_problems
 from courses.authoring.certification import CertificationRequirements, certification_requirements
+from courses.authoring.lint import lint_tree
 from courses.authoring.serialize import rubric_data
 from courses.authoring.specs import (
     DRILL_KINDS,
@@ -85,6 +86,7 @@ def validate_tree(tree: ContentTree, *, requirements: CertificationRequirements 
                 _calibration(
                     check, module, drill, certification=requirements.requires_drill(module.slug, drill.id)
                 )
+    tree.messages.extend(lint_tree(tree, requirements))
 
 
 def _key_line(spec: Module | Course, key: str) -> int:
@@ -292,6 +294,15 @@ def _question(check: _Check, q: Question, *, in_drill: bool) -> None:
         check.error(path, line, f"truefalse question '{q.id}' needs exactly two choices")
     elif q.type == "multiple" and correct < 1:
         check.error(path, line, f"multiple question '{q.id}' needs at least one `- [x]` choice")
+    for c in q.choices:
+        if c.weight is None:
+            continue
+        if q.type not in ("single", "multiple"):
+            check.error(
+                path, c.line or line, f"question '{q.id}': only single and multiple choices take a weight"
+            )
+        elif not -100 <= c.weight <= 100:
+            check.error(path, c.line or line, f"question '{q.id}': a choice weight is between -100 and 100")
     texts = Counter(c.text.strip() for c in q.choices)
     for text, n in texts.items():
         if n > 1:

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role, User
+from courses.authoring.lint import rule_of
 from courses.authoring.loader import load_tree
 from courses.manager_forms import DashboardParams
 from courses.models import Course, ExportJob, ExportStatus
@@ -45,6 +46,8 @@ def browser_page(browser, live_server, user, language="zh-hans", width=1280):
 def junior_cohort(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     tree = load_tree(REAL_CONTENT)
+    # Item quality is the curriculum's own test (tests/unit/content); here only the volume matters.
+    tree.messages = [m for m in tree.messages if not rule_of(m)]
     assert not tree.errors
     content_import(tree=tree)
     manager = make_user("manager@example.com", Role.MANAGER, display_name="李经理")

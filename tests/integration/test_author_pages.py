@@ -612,3 +612,39 @@ def test_author_page_query_counts_are_pinned_and_do_not_grow(
     for name, (method, url, data) in author_pages(trainer_client).items():
         with django_assert_num_queries(PINNED[name]):
             assert getattr(trainer_client, method)(url, data).status_code == 200, name
+
+
+def test_a_module_a_certification_track_requires_cannot_be_published_while_it_gives_its_key_away(
+    trainer_client, imported
+):
+    from courses.models import Course
+
+    preview = trainer_client.post(reverse("author_preview"), {"source": edited(), "slug": "demo-basics"})
+    assert not [m for m in preview.context["preview"].check.errors if "bank-size" in m.text]
+    Course.objects.create(
+        slug="cert-track",
+        title="认证",
+        level="junior",
+        certification={"modules": ["demo-basics"], "drills": []},
+    )
+    preview = trainer_client.post(reverse("author_preview"), {"source": edited(), "slug": "demo-basics"})
+    errors = [m.text for m in preview.context["preview"].check.errors]
+    assert any(text.startswith("bank-size:") for text in errors)
+    save_draft(trainer_client, "demo-basics", edited())
+    before = versions_of("demo-basics")
+    publish(trainer_client, "demo-basics")
+    assert versions_of("demo-basics") == before
+
+
+def test_the_preview_flags_a_quiz_a_guesser_passes_in_red_with_the_strategy(trainer_client, imported):
+    from tests.unit.authoring.test_lint import SOURCE as GUESSABLE
+
+    response = trainer_client.post(reverse("author_preview"), {"source": GUESSABLE, "slug": ""})
+    html = response.content.decode()
+    flagged = html.split('data-testid="guessable">')
+    assert len(flagged) == 2
+    assert "longest 100%" in flagged[1].split("</p>")[0]
+    no_quiz = GUESSABLE.split("::: quiz")[0]
+    plain = trainer_client.post(reverse("author_preview"), {"source": no_quiz, "slug": ""})
+    assert plain.status_code == 200
+    assert 'data-testid="guessable"' not in plain.content.decode()

@@ -730,3 +730,23 @@ def test_statistics_module_is_pure():
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }
     assert not any(name and name.startswith("django") for name in imported)
+
+
+def test_the_guesser_simulation_is_computed_from_the_published_version(quiz, five_attempts, trainer_client):
+    from assessments.guessing import quiz_guessing
+
+    data = analysis.statistics_compute(module_id=quiz.version.module_id, key=KEY).data
+    pool = [
+        qq.question_version.data for qq in quiz.pool.select_related("question_version").order_by("position")
+    ]
+    expected = quiz_guessing(
+        pool, pass_mark=quiz.version.pass_mark, shuffle_choices=bool(quiz.settings.get("shuffle_choices"))
+    )
+    assert data["guessing"] == [s.as_json() for s in expected]
+    page = trainer_client.get(reverse("analysis_detail", args=[quiz.version.module.slug, KEY]))
+    html = page.content.decode()
+    assert 'data-testid="guessing"' in html
+    for s in expected:
+        assert f'data-strategy="{s.strategy}"' in html
+    passing = [s.strategy for s in expected if s.passes]
+    assert ('role="alert"' in html.split('data-testid="guessing"')[1][:400]) == bool(passing)

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from courses.authoring.loader import load_tree
 
@@ -12,14 +13,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", help="module folders, module files or course files")
         parser.add_argument("--root", default=str(settings.CONTENT_ROOT), help="the content folder")
+        parser.add_argument(
+            "--lang",
+            default=settings.LANGUAGE_CODE,
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="language of the item-quality messages (default: %(default)s)",
+        )
 
-    def handle(self, *args, paths: list[str], root: str, **options):
-        tree = load_tree(Path(root), [Path(p) for p in paths] or None)
+    def handle(self, *args, paths: list[str], root: str, lang: str, **options):
+        with translation.override(lang):
+            tree = load_tree(Path(root), [Path(p) for p in paths] or None)
         for message in tree.messages:
             self.stdout.write(str(message))
-        errors, warnings = len(tree.errors), len(tree.warnings)
+        errors, warnings, notes = len(tree.errors), len(tree.warnings), len(tree.notes)
         summary = (
-            f"{len(tree.modules)} modules, {len(tree.courses)} courses: {errors} errors, {warnings} warnings"
+            f"{len(tree.modules)} modules, {len(tree.courses)} courses: "
+            f"{errors} errors, {warnings} warnings, {notes} notes"
         )
         if errors:
             raise CommandError(summary)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from courses.authoring.lint import rule_of
 from courses.authoring.loader import load_tree
 
 MODULE = """---
@@ -102,7 +103,8 @@ def messages(tmp_path: Path, drill: str) -> list[str]:
     folder.mkdir(parents=True)
     (folder / "module.md").write_text(MODULE, encoding="utf-8")
     (folder / "drill.md").write_text(drill, encoding="utf-8")
-    return [str(m).removeprefix("modules/demo/") for m in load_tree(tmp_path).messages]
+    # The item-quality findings (courses/authoring/lint.py) have their own tests.
+    return [str(m).removeprefix("modules/demo/") for m in load_tree(tmp_path).messages if not rule_of(m)]
 
 
 def scenario(header: str = "", extra: str = "") -> str:

@@ -113,7 +113,10 @@ def test_moodle_fixture_reports_what_cannot_map_with_lines():
     _, messages = parse((FIXTURES / "moodle" / "questions.gift.txt").read_text(encoding="utf-8"))
     lines = {m.line: m.text for m in messages if m.level == "warning"}
     assert "'Chat'" in lines[10]  # the extra right side of the matching question
-    assert "weights are not kept" in lines[22]  # colours: -100% weights
+    assert 22 not in lines  # colours: its -100% and 50% weights are kept
+    questions, _ = parse((FIXTURES / "moodle" / "questions.gift.txt").read_text(encoding="utf-8"))
+    colours = next(q for q in questions if q.id == "colours")
+    assert [c.weight for c in colours.choices] == [Decimal(50), Decimal(-100), Decimal(50), Decimal(-100)]
     assert "stray" in lines[31]
     assert "stray" in lines[43]
     assert "'Cat' gives 50%" in lines[36]
@@ -167,8 +170,9 @@ def expected_from_pegjs(entry: dict) -> dict | None:
     """gift-pegjs's expected result, mapped to what this project keeps (None: nothing to import).
 
     Weights: a fully right answer (`=`, or 100%) stays right; positive weights without any `=` mark the right
-    choices of a multiple-choice question; any other weight cannot map and must be reported (the `weights`
-    entry lists the texts a warning must name). True/false feedback follows Moodle (format.php): the first
+    choices of a multiple-choice question; partial and negative weights are kept on their choices (#12),
+    except when they are exactly what the grader does without them.
+    True/false feedback follows Moodle (format.php): the first
     `#` is shown for the wrong answer and the second for the right one, so for a TRUE question the first
     feedback belongs to the False choice. gift-pegjs's `trueFeedback`/`falseFeedback` are simply the first
     and second `#` (its issue #62), which agrees with Moodle for FALSE questions only.
@@ -194,7 +198,11 @@ def expected_from_pegjs(entry: dict) -> dict | None:
         if any(c["isCorrect"] for c in choices):
             right = [_full(c) for c in choices]
             out["type"] = "single" if sum(right) == 1 else "multiple"
-            out["warn"] = [_text_of(c["text"]) for c in choices if not c["isCorrect"] and c["weight"]]
+            # Partial and negative weights on the other answers are kept, as Moodle keeps them.
+            out["weights"] = [
+                None if r or not c["weight"] else Decimal(str(c["weight"]))
+                for c, r in zip(choices, right, strict=True)
+            ]
         else:
             right = [(c["weight"] or 0) > 0 for c in choices]
             out["type"] = "multiple"
@@ -204,7 +212,7 @@ def expected_from_pegjs(entry: dict) -> dict | None:
                 and abs(Decimal(str(c["weight"])) - (share if r else -share)) < Decimal("0.01")
                 for c, r in zip(choices, right, strict=True)
             )
-            out["warn"] = [] if exact else ["weights are not kept"]
+            out["weights"] = [None if exact else Decimal(str(c["weight"] or 0)) for c in choices]
         texts = [(_text_of(c["text"]), _text_of(c["feedback"] or "")) for c in choices]
         out["choices"] = [(text, r, feedback) for (text, feedback), r in zip(texts, right, strict=True)]
     elif kind == "Short":
@@ -248,6 +256,7 @@ def actual(q: Question) -> dict:
     out: dict[str, Any] = {"type": q.type, "explanation": _norm(q.explanation)}
     if q.type in ("single", "multiple", "truefalse"):
         out["choices"] = [(_norm(c.text), c.correct, _norm(c.feedback)) for c in q.choices]
+        out["weights"] = [c.weight for c in q.choices]
     if q.type == "short":
         out.update(accepted=q.accepted, correct_feedback=_norm(q.correct_feedback))
     if q.type == "numeric":

@@ -44,6 +44,30 @@ def test_malformed_yaml_points_at_the_file(tmp_path):
     assert all(e.startswith("modules/demo.md:") for e in found)
 
 
+def test_a_yaml_error_is_reported_at_its_line_and_the_rest_is_still_checked(tmp_path):
+    lines = good().split("\n")
+    assert lines[2].startswith("title:")
+    lines[2] = "title 测试模块"  # no colon: YAML notices only on the next line
+    lines[8] = "level: expert"  # a planted error after the broken line
+    lines.insert(9, "colour: blue")  # and another
+    text = "\n".join(lines).replace("::: quiz basics-quiz", "::: quiz basics-quiz\ndraw: 99", 1)
+    found = errors(tree_with(tmp_path, {"modules/demo.md": text}))
+    assert any(e.startswith("modules/demo.md:3: error: front matter is not valid YAML") for e in found)
+    assert any(e.startswith("modules/demo.md:9:") and "level 'expert'" in e for e in found)
+    assert any(e.startswith("modules/demo.md:10:") and "colour" in e for e in found)
+    assert any("draw: 99" in e for e in found)
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path):
+    text = (
+        good()
+        .replace('title_en: "Test module', 'title_en: "Test module\\', 1)
+        .replace('community basics"', "community basics", 1)
+    )
+    found = errors(tree_with(tmp_path, {"modules/demo.md": text}))
+    assert any(e.startswith("modules/demo.md:4: error: front matter is not valid YAML") for e in found)
+
+
 def test_unknown_front_matter_key_names_its_line(tmp_path):
     lines = good().split("\n")
     lines.insert(2, "colour: blue")
