@@ -68,6 +68,63 @@ def _community_weeks(p: dict[str, Decimal], rng: random.Random) -> dict[str, lis
     return rows
 
 
+WORKLOAD_COLUMNS = (
+    "day",
+    "shift",
+    "shift_hours",
+    "messages",
+    "tickets",
+    "sec_per_message",
+    "min_per_ticket",
+    "hourly_cost",
+    "orders",
+    "order_value",
+)
+# Share of a day's messages per shift (早 09–13, 中 13–18, 晚 18–23) and the weekday pattern (Mon … Sun).
+_SHIFT_SHARE = (0.28, 0.34, 0.38)
+_SHIFT_HOURS = (4, 5, 5)
+_DAY_LOAD = (1.0, 0.95, 0.95, 1.0, 1.1, 1.25, 1.2)
+_WEEKEND_EVENING = 1.15
+
+
+def _team_workload(p: dict[str, Decimal], rng: random.Random) -> dict[str, list[int]]:
+    """One week of the operations team's queue: 7 days × 3 shifts, handling times and costs per seed."""
+    communities, per_day = int(p["communities"]), float(p["messages_per_community"])
+    noise = float(p["noise"])
+    ticket_share = rng.uniform(0.04, 0.09)  # messages escalated to an after-sales ticket
+    sec_per_message = rng.randint(45, 90)
+    min_per_ticket = rng.randint(6, 14)
+    hourly_cost = rng.randint(38, 65)  # yuan per operator hour, wages plus social insurance
+    order_value = rng.randint(80, 220)  # yuan per order attributed to the community
+    buy_rate = rng.uniform(0.015, 0.04)  # orders per incoming message
+
+    rows: dict[str, list[int]] = {name: [] for name in WORKLOAD_COLUMNS}
+    for day in range(1, 8):
+        for shift in range(1, 4):
+            load = _DAY_LOAD[day - 1] * _SHIFT_SHARE[shift - 1]
+            if day >= 6 and shift == 3:
+                load *= _WEEKEND_EVENING
+            expected = communities * per_day * load * (1 + noise * rng.uniform(-1, 1))
+            messages = max(1, _round(expected))
+            tickets = min(messages, _round(messages * ticket_share * (1 + noise * rng.uniform(-1, 1))))
+            orders = min(messages, _round(messages * buy_rate * (1 + noise * rng.uniform(-1, 1))))
+            row = (
+                day,
+                shift,
+                _SHIFT_HOURS[shift - 1],
+                messages,
+                tickets,
+                sec_per_message,
+                min_per_ticket,
+                hourly_cost,
+                orders,
+                order_value,
+            )
+            for name, value in zip(WORKLOAD_COLUMNS, row, strict=True):
+                rows[name].append(value)
+    return rows
+
+
 def _int(name: str, low: int, high: int, default: int) -> Param:
     return Param(name, "int", Decimal(low), Decimal(high), Decimal(default))
 
@@ -90,6 +147,18 @@ GENERATORS: dict[str, Generator] = {
         ),
         build=_community_weeks,
         description="weekly figures of one community: members, joins, leaves, activity, purchases",
+    ),
+    "team_workload": Generator(
+        name="team_workload",
+        columns=WORKLOAD_COLUMNS,
+        params=(
+            _int("communities", 1, 500, 20),
+            _int("messages_per_community", 5, 500, 40),
+            _dec("noise", "0", "0.5", "0.15"),
+            _int("seed_offset", 0, 1_000_000, 0),
+        ),
+        build=_team_workload,
+        description="a week of the team queue per day and shift: messages, tickets, handling times, costs",
     ),
 }
 

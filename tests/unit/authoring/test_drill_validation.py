@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from assessments.grading.datasets import GENERATORS
 from courses.authoring.loader import load_tree
 
 MODULE = """---
@@ -166,7 +167,8 @@ def test_attempts_option(tmp_path: Path, value: str, ok: bool) -> None:
 
 def test_unknown_generator(tmp_path: Path) -> None:
     (found,) = messages(tmp_path, data(generator="weather"))
-    assert "drill 'demo-data': unknown generator 'weather' (known: community_weeks)" in found
+    known = ", ".join(sorted(GENERATORS))
+    assert f"drill 'demo-data': unknown generator 'weather' (known: {known})" in found
 
 
 @pytest.mark.parametrize(

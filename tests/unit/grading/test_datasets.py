@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,7 +125,9 @@ def test_out_of_range_params_are_rejected(params: dict[str, str], fragment: str)
 
 
 def test_unknown_generator_is_a_problem() -> None:
-    assert params_problems("weather", {}) == ["unknown generator 'weather' (known: community_weeks)"]
+    assert params_problems("weather", {}) == [
+        "unknown generator 'weather' (known: community_weeks, team_workload)"
+    ]
     with pytest.raises(ValueError, match="unknown generator"):
         generate("weather", {}, seed=1)
 
@@ -142,3 +146,62 @@ def test_params_clean_fills_defaults() -> None:
         params_problems("community_weeks", {p.name: str(p.max) for p in GENERATORS["community_weeks"].params})
         == []
     )
+
+
+def test_community_weeks_v1_tables_never_change() -> None:
+    # Regrades of old attempts recompute from the stored seed: the first generator is frozen.
+    tables = [generate("community_weeks", {}, seed) for seed in range(20)]
+    digest = hashlib.sha256(json.dumps(tables).encode()).hexdigest()
+    assert digest == "356f832780e7df2b2492ef819a362f488c7f3709ec31c92f4919b9536319401a"
+
+
+WORKLOAD_PARAMS = st.fixed_dictionaries(
+    {
+        "communities": st.integers(1, 500).map(str),
+        "messages_per_community": st.integers(5, 500).map(str),
+        "noise": thousandths(0, 500),
+        "seed_offset": st.integers(0, 1_000_000).map(str),
+    }
+)
+
+
+@settings(max_examples=150)
+@given(WORKLOAD_PARAMS, st.integers(0, 2**63))
+def test_team_workload_rows_are_consistent(params: dict[str, str], seed: int) -> None:
+    table = generate("team_workload", params, seed)
+    assert tuple(table) == GENERATORS["team_workload"].columns
+    rows = list(zip(*table.values(), strict=True))
+    assert [(r[0], r[1]) for r in rows] == [(d, s) for d in range(1, 8) for s in range(1, 4)]
+    for _day, shift, hours, messages, tickets, sec, minutes, cost, orders, value in rows:
+        assert hours == (4, 5, 5)[shift - 1]
+        assert messages >= 1
+        assert 0 <= tickets <= messages
+        assert 0 <= orders <= messages
+        assert 45 <= sec <= 90
+        assert 6 <= minutes <= 14
+        assert 38 <= cost <= 65
+        assert 80 <= value <= 220
+    for constant in ("sec_per_message", "min_per_ticket", "hourly_cost", "order_value"):
+        assert len(set(table[constant])) == 1
+
+
+def test_team_workload_follows_the_week_and_the_size() -> None:
+    flat = {"noise": "0"}
+    table = generate("team_workload", flat, seed=3)
+    evening = table["messages"][2::3]
+    assert evening[5] > evening[0]
+    assert evening[6] > evening[0]
+    assert all(table["messages"][k] < table["messages"][k + 2] for k in range(0, 21, 3))
+    bigger = generate("team_workload", {**flat, "communities": "40"}, seed=3)
+    assert sum(bigger["messages"]) > 1.9 * sum(table["messages"])
+    assert generate("team_workload", {}, seed=8) == generate("team_workload", {}, seed=8)
+    assert generate("team_workload", {}, seed=8) != generate("team_workload", {}, seed=9)
+
+
+def test_team_workload_headcount_expression_evaluates() -> None:
+    hours = "(sum(messages) * first(sec_per_message) / 3600 + sum(tickets) * first(min_per_ticket) / 60)"
+    answers = {
+        evaluate(f"round({hours} / (35 * 0.75), 2)", generate("team_workload", {}, s)) for s in range(50)
+    }
+    assert len(answers) >= 45
+    assert all(answer > 0 for answer in answers)
