@@ -89,7 +89,7 @@ WARM_UP = 4  # hidden weeks before week 1, so week 1 already has a full 28-day w
 WEEKLY_ACTIVE = (0.07, 0.13)  # weekly active ÷ members of members older than four weeks; ~10 % is good
 NEWCOMER_CURVE = ((0.40, 0.55), (0.24, 0.34), (0.17, 0.25), (0.13, 0.20), (0.10, 0.16))  # active share by age
 MAU_REACH = (1.7, 2.1)  # distinct 28-day active ÷ the mean weekly active of those four weeks
-DAILY_SHARE = (0.26, 0.38)  # average daily active ÷ weekly active
+DAILY_SHARE = (0.24, 0.34)  # average daily active ÷ weekly active
 STORIES = (("outage",), ("holiday",), ("outage", "holiday"))
 
 
