@@ -96,9 +96,9 @@ STORIES = (("outage",), ("holiday",), ("outage", "holiday"))
 @dataclass(frozen=True)
 class _Week:
     joins: float = 1.0  # multipliers for that week
-    activity: float = 1.0
-    messages: float = 1.0
-    daily: float = 1.0
+    activity: float = 1.0  # on weekly active
+    messages: float = 1.0  # on messages per active member
+    daily: float = 1.0  # on daily active per weekly active
 
 
 def _stories(weeks: int, rng: random.Random) -> tuple[int, dict[int, _Week]]:
@@ -111,11 +111,11 @@ def _stories(weeks: int, rng: random.Random) -> tuple[int, dict[int, _Week]]:
     for kind, week in zip(chosen, quiet, strict=True):
         if kind == "outage":  # the check-in bot was down: check-ins, messages and daily visits fall
             story[week] = _Week(
-                activity=rng.uniform(0.84, 0.9), messages=rng.uniform(0.45, 0.6), daily=rng.uniform(0.6, 0.7)
+                activity=rng.uniform(0.84, 0.9), messages=rng.uniform(0.5, 0.65), daily=rng.uniform(0.6, 0.7)
             )
-        else:  # a public holiday week: fewer people around, fewer joins
+        else:  # a public holiday week: fewer people around, each saying a little less, fewer joins
             story[week] = _Week(
-                joins=0.7, activity=rng.uniform(0.72, 0.8), messages=rng.uniform(0.62, 0.72), daily=0.9
+                joins=0.7, activity=rng.uniform(0.72, 0.8), messages=rng.uniform(0.8, 0.88), daily=0.9
             )
     return spike, story
 
