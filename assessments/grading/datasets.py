@@ -210,7 +210,7 @@ def _team_workload(p: dict[str, Decimal], rng: random.Random) -> dict[str, list[
     communities, per_day = int(p["communities"]), float(p["messages_per_community"])
     noise = float(p["noise"])
     ticket_share = rng.uniform(0.04, 0.09)  # messages escalated to an after-sales ticket
-    sec_per_message = rng.randint(45, 90)
+    sec_per_message = rng.randint(60, 150)  # a reply that needs reading, looking up and typing
     min_per_ticket = rng.randint(6, 14)
     hourly_cost = rng.randint(38, 65)  # yuan per operator hour, wages plus social insurance
     order_value = rng.randint(80, 220)  # yuan per order attributed to the community
@@ -285,7 +285,7 @@ GENERATORS: dict[str, Generator] = {
         columns=WORKLOAD_COLUMNS,
         params=(
             _int("communities", 1, 500, 20),
-            _int("messages_per_community", 5, 500, 40),
+            _int("messages_per_community", 5, 500, 25),
             _dec("noise", "0", "0.5", "0.15"),
             _int("seed_offset", 0, 1_000_000, 0),
         ),

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import (
+    ROUND_CEILING,
     ROUND_HALF_UP,
     Context,
     Decimal,
@@ -101,6 +102,7 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], ...]] = {
     "argmin": (("column",),),
     "round": (("scalar",), ("scalar", "scalar")),
     "abs": (("scalar",),),
+    "ceil": (("scalar",),),
     "alerts": (("column", "scalar", "scalar"),),
 }
 FUNCTIONS: frozenset[str] = frozenset(SIGNATURES)
@@ -110,6 +112,7 @@ USAGE = {
     "at": "at(column, row)",
     "round": "round(x, digits)",
     "abs": "abs(x)",
+    "ceil": "ceil(x)",
     "alerts": "alerts(column, weeks, ratio)",
 }
 
@@ -497,6 +500,9 @@ class _Evaluator:
             return _round(args[0], int(digits), call)
         if call.name == "abs":
             return abs(args[0])
+        if call.name == "ceil":
+            assert isinstance(args[0], Decimal)
+            return _zero_sign(args[0].to_integral_value(rounding=ROUND_CEILING))
         column = args[0]
         assert isinstance(column, tuple)
         name = _column_name(call.args[0])

@@ -177,7 +177,7 @@ def test_team_workload_rows_are_consistent(params: dict[str, str], seed: int) ->
         assert messages >= 1
         assert 0 <= tickets <= messages
         assert 0 <= orders <= messages
-        assert 45 <= sec <= 90
+        assert 60 <= sec <= 150
         assert 6 <= minutes <= 14
         assert 38 <= cost <= 65
         assert 80 <= value <= 220

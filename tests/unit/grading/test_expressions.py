@@ -104,6 +104,7 @@ def test_function_set_is_fixed() -> None:
         "round",
         "abs",
         "alerts",
+        "ceil",
     } == (FUNCTIONS)
 
 
@@ -400,3 +401,23 @@ def test_empty_cells_are_read_only_one_by_one() -> None:
     for source in ("at(cohort_w2, 3)", "sum(cohort_w2)", "max(cohort_w2)", "last(cohort_w2)"):
         with pytest.raises(ExpressionError, match="row 3 of 'cohort_w2' is empty"):
             evaluate(source, COHORT)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("ceil(8.01)", "9"),
+        ("ceil(8)", "8"),
+        ("ceil(-2.5)", "-2"),
+        ("ceil(-0.5)", "0"),
+        ("ceil(235 / 28)", "9"),
+    ],
+)
+def test_ceil_rounds_up_to_a_whole_number(source: str, expected: str) -> None:
+    # Headcount is rounded up: 8.4 people of work needs 9 people.
+    assert str(evaluate(source, COHORT)) == expected
+
+
+def test_ceil_takes_one_number() -> None:
+    assert any("takes 1 argument" in p for p in problems("ceil(1, 2)", set(COHORT)))
+    assert any("must be a number, not a column" in p for p in problems("ceil(active)", set(COHORT)))
