@@ -242,6 +242,11 @@ def test_v2_every_week_is_consistent(params: dict[str, str], seed: int) -> None:
             cell = row[f"cohort_w{age}"]
             assert (cell is None) == (n + age > weeks)
             assert cell is None or 0 <= cell <= row["joins"]
+    # First orders come only from people who never bought: never more than everyone who was there or came.
+    first = rows[0]
+    assert sum(r["buyers"] for r in rows) <= first["members"] - first["joins"] + first["leaves"] + sum(
+        r["joins"] for r in rows
+    )
     for before, row in itertools.pairwise(rows):
         assert row["leaves"] <= before["members"]
         assert row["members"] == before["members"] + row["joins"] - row["leaves"]
