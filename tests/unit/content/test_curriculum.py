@@ -153,3 +153,25 @@ def test_tracks_build_on_each_other() -> None:
         assert higher.certification.pass_mark >= lower.certification.pass_mark, higher.slug
     top = tracks[-1]
     assert set(top.certification.modules) == set(MODULES), "the top track should cover every module"
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The body rows of the Markdown tables in a text, as cell lists (header and rule rows left out)."""
+    rows = []
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("| 第") and len(cells) > 2:
+            rows.append(cells)
+    return rows
+
+
+def test_weekly_conclusion_table_adds_up() -> None:
+    (drill,) = [d for d in MODULES["data-analysis"].drills if d.id == "weekly-conclusion"]
+    rows = [
+        [int(c.replace(",", "")) for c in r[1:5]] + [float(r[5].rstrip("%"))] for r in table_rows(drill.intro)
+    ]
+    assert len(rows) == 6
+    assert rows[0][4] == round(rows[0][3] / rows[0][0] * 100, 1)
+    for (members_before, *_), (members, joins, leaves, active, rate) in itertools.pairwise(rows):
+        assert members == members_before + joins - leaves
+        assert rate == round(active / members * 100, 1)
