@@ -421,3 +421,18 @@ def test_ceil_rounds_up_to_a_whole_number(source: str, expected: str) -> None:
 def test_ceil_takes_one_number() -> None:
     assert any("takes 1 argument" in p for p in problems("ceil(1, 2)", set(COHORT)))
     assert any("must be a number, not a column" in p for p in problems("ceil(active)", set(COHORT)))
+
+
+@given(
+    st.lists(st.integers(0, 10_000), min_size=2, max_size=30),
+    st.integers(1, 6),
+    st.integers(1, 150).map(lambda n: Decimal(n) / 100),
+)
+def test_alerts_matches_counting_by_hand(values: list[int], window: int, ratio: Decimal) -> None:
+    assume(window <= len(values))
+    expected = sum(
+        1
+        for k in range(window, len(values))
+        if Fraction(values[k]) < Fraction(ratio) * Fraction(sum(values[k - window : k]), window)
+    )
+    assert evaluate(f"alerts(v, {window}, {ratio})", {"v": values}) == expected
