@@ -103,7 +103,7 @@ def scenario_step(*, attempt: Attempt) -> ScenarioStepView:
     )
 
 
-def dataset_table(*, attempt: Attempt) -> tuple[list[str], list[list[int]]]:
+def dataset_table(*, attempt: Attempt) -> tuple[list[str], list[list[int | None]]]:
     """A data exercise's own dataset as column names and rows, for the page and the CSV download."""
     table = attempt.state.get("dataset") or {}
     columns = list(table)

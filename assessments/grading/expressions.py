@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import (
+    ROUND_CEILING,
     ROUND_HALF_UP,
     Context,
     Decimal,
@@ -29,7 +30,7 @@ RESULT_DIGITS = 28  # significant digits of the result
 MAX_ROUND_DIGITS = 6
 SHOWN_DECIMALS = 6  # explain() shows longer fractions rounded to this many places
 
-Column = tuple[Decimal, ...]
+Column = tuple[Decimal | None, ...]  # None: an empty cell (e.g. a cohort week that has not happened yet)
 Value = Decimal | Column
 
 
@@ -101,6 +102,8 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], ...]] = {
     "argmin": (("column",),),
     "round": (("scalar",), ("scalar", "scalar")),
     "abs": (("scalar",),),
+    "ceil": (("scalar",),),
+    "alerts": (("column", "scalar", "scalar"),),
 }
 FUNCTIONS: frozenset[str] = frozenset(SIGNATURES)
 USAGE = {
@@ -109,6 +112,8 @@ USAGE = {
     "at": "at(column, row)",
     "round": "round(x, digits)",
     "abs": "abs(x)",
+    "ceil": "ceil(x)",
+    "alerts": "alerts(column, weeks, ratio)",
 }
 
 
@@ -379,7 +384,13 @@ def _arities(accepted: tuple[tuple[str, ...], ...]) -> str:
 def _constant_problems(call: Call) -> list[tuple[int, str]]:
     """Constant row numbers and digits that can never work; computed ones are checked when evaluated."""
     problems = []
-    rows = call.args[1:] if call.name in ("at", "sum", "mean") else ()
+    rows = (
+        call.args[1:]
+        if call.name in ("at", "sum", "mean")
+        else call.args[1:2]
+        if call.name == "alerts"
+        else ()
+    )
     for arg in rows:
         value = _literal(arg)
         if value is not None and (value != value.to_integral_value() or value < 1):
@@ -436,7 +447,9 @@ class _Evaluator:
                     )
                 known = ", ".join(sorted(self.table)) or "none"
                 raise ExpressionError(f"unknown column '{node.name}' (the columns are {known})", node.pos)
-            self.columns[node.name] = tuple(_number(v, node) for v in self.table[node.name])
+            self.columns[node.name] = tuple(
+                None if v is None else _number(v, node) for v in self.table[node.name]
+            )
         return self.columns[node.name]
 
     def value(self, node: Expr) -> Value:
@@ -487,11 +500,22 @@ class _Evaluator:
             return _round(args[0], int(digits), call)
         if call.name == "abs":
             return abs(args[0])
+        if call.name == "ceil":
+            assert isinstance(args[0], Decimal)
+            return _zero_sign(args[0].to_integral_value(rounding=ROUND_CEILING))
         column = args[0]
         assert isinstance(column, tuple)
         name = _column_name(call.args[0])
         if call.name == "count":
             return Decimal(len(column))
+        if call.name == "at":
+            row = self.row(call, args[1], len(column))
+            cell = column[row - 1]
+            if cell is None:
+                raise ExpressionError(f"at(): row {row} of '{name}' is empty", call.pos)
+            return cell
+        if call.name == "alerts":
+            return self.alerts(call, _filled(call, name, column), args[1], args[2])
         if call.name in ("sum", "mean") and len(args) == 3:
             low, high = self.row(call, args[1], len(column)), self.row(call, args[2], len(column))
             if low > high:
@@ -499,20 +523,32 @@ class _Evaluator:
                     f"{call.name}(): the range starts at row {low}, after row {high}", call.pos
                 )
             column = column[low - 1 : high]
+        numbers = _filled(call, name, column)
         if call.name == "sum":
-            return sum(column, Decimal(0))
+            return sum(numbers, Decimal(0))
         if not column:
             raise ExpressionError(f"{call.name}(): the column '{name}' has no rows", call.pos)
         if call.name == "mean":
-            return sum(column, Decimal(0)) / len(column)
-        if call.name == "at":
-            return column[self.row(call, args[1], len(column)) - 1]
+            return sum(numbers, Decimal(0)) / len(numbers)
         if call.name in ("min", "max"):
-            return min(column) if call.name == "min" else max(column)
+            return min(numbers) if call.name == "min" else max(numbers)
         if call.name in ("argmin", "argmax"):
-            target = min(column) if call.name == "argmin" else max(column)
-            return Decimal(column.index(target) + 1)
-        return column[0] if call.name == "first" else column[-1]
+            target = min(numbers) if call.name == "argmin" else max(numbers)
+            return Decimal(numbers.index(target) + 1)
+        return numbers[0] if call.name == "first" else numbers[-1]
+
+    def alerts(self, call: Call, column: tuple[Decimal, ...], window: Value, ratio: Value) -> Decimal:
+        """Rows after the first ``window`` whose value is below ``ratio`` × the mean of the rows before."""
+        assert isinstance(window, Decimal)
+        assert isinstance(ratio, Decimal)
+        weeks = self.row(call, window, len(column))
+        if ratio <= 0:
+            raise ExpressionError(f"alerts(): the ratio must be above 0, not {ratio}", call.pos)
+        found = 0
+        for k in range(weeks, len(column)):
+            if column[k] < ratio * sum(column[k - weeks : k], Decimal(0)) / weeks:
+                found += 1
+        return Decimal(found)
 
     def row(self, call: Call, value: Value, rows: int) -> int:
         assert isinstance(value, Decimal)
@@ -522,6 +558,17 @@ class _Evaluator:
         if not 1 <= row <= rows:
             raise ExpressionError(f"{call.name}(): row {row} is out of range (rows 1–{rows})", call.pos)
         return row
+
+
+def _filled(call: Call, name: str, column: Column) -> tuple[Decimal, ...]:
+    """The column's cells, or an error naming the first empty one (aggregates never skip cells silently)."""
+    for row, cell in enumerate(column, start=1):
+        if cell is None:
+            raise ExpressionError(
+                f"{call.name}(): row {row} of '{name}' is empty; use at() or a row range without empty cells",
+                call.pos,
+            )
+    return tuple(c for c in column if c is not None)
 
 
 def _number(value: object, node: Name) -> Decimal:

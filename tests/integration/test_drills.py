@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.grading import evaluate
+from assessments.grading.datasets import generate
 from assessments.grading.scenario import choice_permutation
 from assessments.models import Attempt, AttemptStatus, DrillReview, ReviewStatus, ScoreChange, ScoreChangeKind
 from courses.models import Module, ModuleProgress
@@ -199,6 +200,20 @@ def test_the_dataset_downloads_as_csv_for_its_owner(recruit_client, drill_module
     assert rows[0] == list(attempt.state["dataset"])
     assert len(rows) == 1 + len(attempt.state["dataset"]["week"])
     assert [int(v) for v in rows[-1]] == [values[-1] for values in attempt.state["dataset"].values()]
+
+
+def test_empty_cohort_cells_show_as_a_dash_and_download_empty(recruit_client, drill_module):
+    attempt = start(recruit_client, drill_module, "community-report")
+    attempt.state = {"dataset": generate("community_weeks_v2", {}, 5)}
+    attempt.save(update_fields=["state"])
+    body = recruit_client.get(reverse("dataset_csv", args=[attempt.pk])).content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][-4:] == ["cohort_w1", "cohort_w2", "cohort_w3", "cohort_w4"]
+    assert rows[-1][-4:] == ["", "", "", ""]  # the last week's joiners have no later weeks yet
+    assert all(cell.isdigit() for cell in rows[-5][-4:])  # four weeks back: every cohort week is known
+    page = recruit_client.get(reverse("attempt_detail", args=[attempt.pk])).content.decode()
+    assert "<td>—</td>" in page
+    assert "None" not in page
 
 
 # Written response -------------------------------------------------------------------------------------------

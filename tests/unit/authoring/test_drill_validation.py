@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from assessments.grading.datasets import GENERATORS
 from courses.authoring.lint import rule_of
 from courses.authoring.loader import load_tree
 
@@ -168,7 +169,8 @@ def test_attempts_option(tmp_path: Path, value: str, ok: bool) -> None:
 
 def test_unknown_generator(tmp_path: Path) -> None:
     (found,) = messages(tmp_path, data(generator="weather"))
-    assert "drill 'demo-data': unknown generator 'weather' (known: community_weeks)" in found
+    known = ", ".join(sorted(GENERATORS))
+    assert f"drill 'demo-data': unknown generator 'weather' (known: {known})" in found
 
 
 @pytest.mark.parametrize(
@@ -248,3 +250,40 @@ def test_written_grader_and_max_chars_limits_that_pass(tmp_path: Path) -> None:
 def test_criterion_needs_something_to_grade_against(tmp_path: Path) -> None:
     text = written().replace("concepts: 道歉|抱歉; 退款\nrequired: 道歉|抱歉\n", "")
     assert any("needs concepts: or required:" in m for m in messages(tmp_path, text))
+
+
+V2 = "weeks=12, start_members=3000"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "alerts(messages, 4, 0.8)",
+        "round(at(cohort_w2, argmax(joins)) / at(joins, argmax(joins)) * 100, 1)",
+        "round(mean(active, 8, 11), 0)",
+    ],
+)
+def test_v2_expressions_use_the_v2_columns(tmp_path: Path, expr: str) -> None:
+    assert messages(tmp_path, data(generator="community_weeks_v2", params=V2, expr=expr)) == []
+
+
+@pytest.mark.parametrize(
+    ("expr", "fragment"),
+    [
+        ("last(conversions)", "unknown column 'conversions'"),  # a v1 column the v2 table does not have
+        ("alerts(messages, 0, 0.8)", "a row number is a whole number from 1"),
+        ("alerts(messages, 4)", "alerts() takes 3 arguments"),
+    ],
+)
+def test_v2_expression_problems_are_reported_at_the_question(
+    tmp_path: Path, expr: str, fragment: str
+) -> None:
+    found = messages(tmp_path, data(generator="community_weeks_v2", params=V2, expr=expr))
+    assert len(found) == 1
+    assert found[0].startswith("drill.md:")
+    assert fragment in found[0]
+
+
+def test_v2_params_have_their_own_ranges(tmp_path: Path) -> None:
+    (found,) = messages(tmp_path, data(generator="community_weeks_v2", params="weeks=8"))
+    assert "parameter 'weeks' must be between 10 and 26, not 8" in found

@@ -23,9 +23,6 @@ BY_AREA: dict[str, list[Module]] = {
     area: [m for m in TREE.modules if m.skill_area == area] for area in SKILL_AREAS
 }
 
-# The columns data drills compute from: the generator's own (docs/authoring.md, "Drills").
-DATA_COLUMNS = set(GENERATORS["community_weeks"].columns)
-
 
 def module_ids(module: Module) -> str:
     return module.slug
@@ -112,9 +109,20 @@ def test_data_drill_questions_compute_their_answer_from_columns(drill) -> None:
         assert q.numeric is not None, f"{q.id} has no numeric answer settings"
         assert q.expr, f"{q.id} has no expr:"
         assert q.explanation.strip(), f"{q.id} has no explanation"
-        if drill.generator == "community_weeks":
-            assert problems(q.expr, DATA_COLUMNS) == [], f"{q.id}: {q.expr}"
-            assert names(q.expr)[0] & DATA_COLUMNS, f"{q.id}: the expression uses no column"
+        columns = set(GENERATORS[drill.generator].columns)  # each drill computes from its generator's own
+        assert problems(q.expr, columns) == [], f"{q.id}: {q.expr}"
+        assert names(q.expr)[0] & columns, f"{q.id}: the expression uses no column"
+
+
+def test_weekly_report_asks_what_a_weekly_report_needs() -> None:
+    (drill,) = [d for d in MODULES["data-analysis"].drills if d.id == "weekly-report"]
+    assert drill.generator == "community_weeks_v2"  # the realistic generator with planted stories
+    used = [names(q.expr) for q in drill.questions]
+    columns = set().union(*(c for c, _ in used))
+    functions = set().union(*(f for _, f in used))
+    assert {"argmax", "alerts", "mean"} <= functions  # the campaign week, the alert line, the 4-week mean
+    assert any(c.startswith("cohort_w") for c in columns)  # a cohort retention from the second table
+    assert any("百分点" in q.stem for q in drill.questions)  # a percentage-point change
 
 
 def test_one_course_per_career_level() -> None:
@@ -151,3 +159,25 @@ def test_tracks_build_on_each_other() -> None:
         assert higher.certification.pass_mark >= lower.certification.pass_mark, higher.slug
     top = tracks[-1]
     assert set(top.certification.modules) == set(MODULES), "the top track should cover every module"
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The body rows of the Markdown tables in a text, as cell lists (header and rule rows left out)."""
+    rows = []
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("| 第") and len(cells) > 2:
+            rows.append(cells)
+    return rows
+
+
+def test_weekly_conclusion_table_adds_up() -> None:
+    (drill,) = [d for d in MODULES["data-analysis"].drills if d.id == "weekly-conclusion"]
+    rows = [
+        [int(c.replace(",", "")) for c in r[1:5]] + [float(r[5].rstrip("%"))] for r in table_rows(drill.intro)
+    ]
+    assert len(rows) == 6
+    assert rows[0][4] == round(rows[0][3] / rows[0][0] * 100, 1)
+    for (members_before, *_), (members, joins, leaves, active, rate) in itertools.pairwise(rows):
+        assert members == members_before + joins - leaves
+        assert rate == round(active / members * 100, 1)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,7 +125,9 @@ def test_out_of_range_params_are_rejected(params: dict[str, str], fragment: str)
 
 
 def test_unknown_generator_is_a_problem() -> None:
-    assert params_problems("weather", {}) == ["unknown generator 'weather' (known: community_weeks)"]
+    assert params_problems("weather", {}) == [
+        "unknown generator 'weather' (known: community_weeks, community_weeks_v2, team_workload)"
+    ]
     with pytest.raises(ValueError, match="unknown generator"):
         generate("weather", {}, seed=1)
 
@@ -142,3 +146,150 @@ def test_params_clean_fills_defaults() -> None:
         params_problems("community_weeks", {p.name: str(p.max) for p in GENERATORS["community_weeks"].params})
         == []
     )
+
+
+def test_community_weeks_v1_tables_never_change() -> None:
+    # Regrades of old attempts recompute from the stored seed: the first generator is frozen.
+    tables = [generate("community_weeks", {}, seed) for seed in range(20)]
+    digest = hashlib.sha256(json.dumps(tables).encode()).hexdigest()
+    assert digest == "356f832780e7df2b2492ef819a362f488c7f3709ec31c92f4919b9536319401a"
+
+
+WORKLOAD_PARAMS = st.fixed_dictionaries(
+    {
+        "communities": st.integers(1, 500).map(str),
+        "messages_per_community": st.integers(5, 500).map(str),
+        "noise": thousandths(0, 500),
+        "seed_offset": st.integers(0, 1_000_000).map(str),
+    }
+)
+
+
+@settings(max_examples=150)
+@given(WORKLOAD_PARAMS, st.integers(0, 2**63))
+def test_team_workload_rows_are_consistent(params: dict[str, str], seed: int) -> None:
+    table = generate("team_workload", params, seed)
+    assert tuple(table) == GENERATORS["team_workload"].columns
+    rows = list(zip(*table.values(), strict=True))
+    assert [(r[0], r[1]) for r in rows] == [(d, s) for d in range(1, 8) for s in range(1, 4)]
+    for _day, shift, hours, messages, tickets, sec, minutes, cost, orders, value in rows:
+        assert hours == (4, 5, 5)[shift - 1]
+        assert messages >= 1
+        assert 0 <= tickets <= messages
+        assert 0 <= orders <= messages
+        assert 60 <= sec <= 150
+        assert 6 <= minutes <= 14
+        assert 38 <= cost <= 65
+        assert 80 <= value <= 220
+    for constant in ("sec_per_message", "min_per_ticket", "hourly_cost", "order_value"):
+        assert len(set(table[constant])) == 1
+
+
+def test_team_workload_follows_the_week_and_the_size() -> None:
+    flat = {"noise": "0"}
+    table = generate("team_workload", flat, seed=3)
+    evening = table["messages"][2::3]
+    assert evening[5] > evening[0]
+    assert evening[6] > evening[0]
+    assert all(table["messages"][k] < table["messages"][k + 2] for k in range(0, 21, 3))
+    bigger = generate("team_workload", {**flat, "communities": "40"}, seed=3)
+    assert sum(bigger["messages"]) > 1.9 * sum(table["messages"])
+    assert generate("team_workload", {}, seed=8) == generate("team_workload", {}, seed=8)
+    assert generate("team_workload", {}, seed=8) != generate("team_workload", {}, seed=9)
+
+
+def test_team_workload_headcount_expression_evaluates() -> None:
+    hours = "(sum(messages) * first(sec_per_message) / 3600 + sum(tickets) * first(min_per_ticket) / 60)"
+    answers = {
+        evaluate(f"round({hours} / (35 * 0.75), 2)", generate("team_workload", {}, s)) for s in range(50)
+    }
+    assert len(answers) >= 45
+    assert all(answer > 0 for answer in answers)
+
+
+V2_PARAMS = st.fixed_dictionaries(
+    {
+        "weeks": st.integers(10, 26).map(str),
+        "start_members": st.integers(200, 1_000_000).map(str),
+        "growth": thousandths(0, 100),
+        "churn": thousandths(0, 100),
+        "noise": thousandths(0, 200),
+        "seed_offset": st.integers(0, 1_000_000).map(str),
+    }
+)
+
+
+def v2_rows(table: dict[str, list[int | None]]) -> list[dict[str, int | None]]:
+    return [dict(zip(table, row, strict=True)) for row in zip(*table.values(), strict=True)]
+
+
+@settings(max_examples=200)
+@given(V2_PARAMS, st.integers(0, 2**63))
+def test_v2_every_week_is_consistent(params: dict[str, str], seed: int) -> None:
+    table = generate("community_weeks_v2", params, seed)
+    weeks = int(params["weeks"])
+    assert tuple(table) == GENERATORS["community_weeks_v2"].columns
+    assert table["week"] == list(range(1, weeks + 1))
+    rows = v2_rows(table)
+    for n, row in enumerate(rows, start=1):
+        assert row["dau"] <= row["active"] <= row["mau"] <= row["members"]
+        assert row["active"] <= row["messages"]
+        assert row["buyers"] <= row["active"]
+        window = [r["active"] for r in rows[max(0, n - 4) : n]]
+        if n >= 4:
+            assert row["mau"] <= sum(window)  # 28 days of distinct people cannot exceed four weeks' sum
+        for age in range(1, 5):
+            cell = row[f"cohort_w{age}"]
+            assert (cell is None) == (n + age > weeks)
+            assert cell is None or 0 <= cell <= row["joins"]
+    # First orders come only from people who never bought: never more than everyone who was there or came.
+    first = rows[0]
+    assert sum(r["buyers"] for r in rows) <= first["members"] - first["joins"] + first["leaves"] + sum(
+        r["joins"] for r in rows
+    )
+    for before, row in itertools.pairwise(rows):
+        assert row["leaves"] <= before["members"]
+        assert row["members"] == before["members"] + row["joins"] - row["leaves"]
+        # A 28-day window moves slowly: three of its four weeks are shared; only newcomers add quickly.
+        assert row["mau"] - before["mau"] <= 0.2 * before["mau"] + row["joins"] + 5
+        assert before["mau"] - row["mau"] <= 0.25 * before["mau"] + 5
+
+
+@settings(max_examples=100)
+@given(
+    st.integers(1000, 200_000),
+    st.integers(10, 40).map(lambda n: str(Decimal(n).scaleb(-3))),
+    st.integers(0, 2**63),
+)
+def test_v2_activity_is_in_the_lesson_range(start: int, growth: str, seed: int) -> None:
+    # 04-data-analysis states it: a brand member community has 8–16 % of members active in a week.
+    table = generate("community_weeks_v2", {"start_members": str(start), "growth": growth}, seed)
+    rates = sorted(a / m for a, m in zip(table["active"], table["members"], strict=True))
+    assert 0.07 <= rates[len(rates) // 2] <= 0.17
+    assert all(0.04 <= rate <= 0.2 for rate in rates)
+    stickiness = [d / m for d, m in zip(table["dau"], table["mau"], strict=True)]
+    assert all(0.05 <= s <= 0.25 for s in stickiness)  # lowest in a bot-outage week
+
+
+@settings(max_examples=100)
+@given(st.integers(2000, 200_000), st.integers(0, 2**63))
+def test_v2_plants_a_campaign_then_leavers_and_a_quiet_week(start: int, seed: int) -> None:
+    table = generate("community_weeks_v2", {"start_members": str(start), "noise": "0.03"}, seed)
+    joins, leaves = table["joins"], table["leaves"]
+    spike = joins.index(max(joins))
+    others = sorted(joins[:spike] + joins[spike + 1 :])
+    assert joins[spike] >= 3 * others[len(others) // 2]
+    assert sum(leaves[spike + 1 : spike + 3]) >= 1.3 * sum(leaves[spike - 2 : spike])
+    spike_w1 = table["cohort_w1"][spike] / joins[spike]
+    usual_w1 = table["cohort_w1"][spike - 1] / joins[spike - 1]
+    assert spike_w1 < 0.8 * usual_w1  # the lottery joiners come back less
+    assert evaluate("alerts(messages, 4, 0.8)", table) >= 1
+
+
+def test_v2_stories_move_between_seeds() -> None:
+    spikes = {evaluate("argmax(joins)", generate("community_weeks_v2", {}, seed)) for seed in range(60)}
+    quiet = {
+        evaluate("alerts(messages, 4, 0.8)", generate("community_weeks_v2", {}, seed)) for seed in range(60)
+    }
+    assert len(spikes) >= 5
+    assert len(quiet) >= 2

@@ -103,6 +103,8 @@ def test_function_set_is_fixed() -> None:
         "argmin",
         "round",
         "abs",
+        "alerts",
+        "ceil",
     } == (FUNCTIONS)
 
 
@@ -364,3 +366,73 @@ def test_random_trees_match_exact_fractions(tree: tuple) -> None:
     result = evaluate(source, SERIES)
     assert abs(Fraction(result) - expected) <= Fraction(1, 10**9)
     assert problems(source, SERIES) == []
+
+
+COHORT = {"active": [100, 104, 98, 102, 60, 101, 79], "cohort_w2": [30, 28, None, None, None, None, None]}
+
+
+def test_alerts_counts_rows_below_a_share_of_the_preceding_mean() -> None:
+    # Row 5: 60 < 0.8 × 101 → alert. Row 6: 101 ≥ 0.8 × 91. Row 7: 79 < 0.9 × 90.25 but ≥ 0.8 × 90.25.
+    assert evaluate("alerts(active, 4, 0.8)", COHORT) == 1
+    assert evaluate("alerts(active, 4, 0.9)", COHORT) == 2
+    assert evaluate("alerts(active, 1, 0.5)", COHORT) == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("alerts(active, 8, 0.8)", "out of range"),
+        ("alerts(active, 4, 0)", "ratio must be above 0"),
+        ("alerts(active, 4)", "takes 3 arguments"),
+    ],
+)
+def test_alerts_refuses_impossible_windows(source: str, fragment: str) -> None:
+    with pytest.raises(ExpressionError, match=fragment):
+        evaluate(source, COHORT)
+
+
+def test_alerts_window_must_be_a_whole_row_count() -> None:
+    assert any("whole number from 1" in p for p in problems("alerts(active, 0, 0.8)", set(COHORT)))
+
+
+def test_empty_cells_are_read_only_one_by_one() -> None:
+    assert evaluate("at(cohort_w2, 2)", COHORT) == 28
+    assert evaluate("sum(cohort_w2, 1, 2)", COHORT) == 58
+    for source in ("at(cohort_w2, 3)", "sum(cohort_w2)", "max(cohort_w2)", "last(cohort_w2)"):
+        with pytest.raises(ExpressionError, match="row 3 of 'cohort_w2' is empty"):
+            evaluate(source, COHORT)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("ceil(8.01)", "9"),
+        ("ceil(8)", "8"),
+        ("ceil(-2.5)", "-2"),
+        ("ceil(-0.5)", "0"),
+        ("ceil(235 / 28)", "9"),
+    ],
+)
+def test_ceil_rounds_up_to_a_whole_number(source: str, expected: str) -> None:
+    # Headcount is rounded up: 8.4 people of work needs 9 people.
+    assert str(evaluate(source, COHORT)) == expected
+
+
+def test_ceil_takes_one_number() -> None:
+    assert any("takes 1 argument" in p for p in problems("ceil(1, 2)", set(COHORT)))
+    assert any("must be a number, not a column" in p for p in problems("ceil(active)", set(COHORT)))
+
+
+@given(
+    st.lists(st.integers(0, 10_000), min_size=2, max_size=30),
+    st.integers(1, 6),
+    st.integers(1, 150).map(lambda n: Decimal(n) / 100),
+)
+def test_alerts_matches_counting_by_hand(values: list[int], window: int, ratio: Decimal) -> None:
+    assume(window <= len(values))
+    expected = sum(
+        1
+        for k in range(window, len(values))
+        if Fraction(values[k]) < Fraction(ratio) * Fraction(sum(values[k - window : k]), window)
+    )
+    assert evaluate(f"alerts(v, {window}, {ratio})", {"v": values}) == expected
