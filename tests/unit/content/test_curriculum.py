@@ -133,7 +133,7 @@ def test_one_course_per_career_level() -> None:
 
 DRILLS: dict[str, object] = {f"{m.slug}/{d.id}": d for m in TREE.modules for d in m.drills}
 BY_LEVEL = {c.level: c for c in TREE.courses}
-QUOTED = re.compile(r"[“「]([^”」]+)[”」]")
+QUOTED = re.compile(r"「([^」]+)」")
 
 
 @pytest.mark.parametrize("course", TREE.courses, ids=lambda c: c.slug)
