@@ -516,9 +516,7 @@ def _calibration(check: _Check, m: Module, d: Drill, *, certification: bool) -> 
     if certification:
         for c in d.criteria:
             if not c.levels:
-                # A warning until the curriculum rewrite (#14) gives every certification criterion its levels;
-                # then make it check.error as spec D says.
-                check.warn(
+                check.error(
                     d.path,
                     c.line,
                     f"criterion '{c.id}': a certification drill's criteria need `levels:` "

@@ -83,9 +83,6 @@ def test_page_query_counts_are_pinned(recruit_client, recruit, imported):
     assert measure(recruit_client, urls) == PINNED
 
 
-@pytest.mark.xfail(
-    strict=False, reason="curriculum rewrite (#14) in progress: content/ breaks the certification rules"
-)
 def test_page_query_counts_do_not_grow_with_data(recruit_client, recruit, imported):
     urls = page_urls(recruit_client, imported)
     before = measure(recruit_client, urls)

@@ -33,13 +33,12 @@ def drill_kinds(module: Module) -> set[str]:
     return {d.kind for d in module.drills}
 
 
-@pytest.mark.xfail(strict=False, reason="curriculum rewrite (#14) in progress")
 def test_content_loads_without_errors_or_warnings() -> None:
-    assert [str(m) for m in TREE.messages] == []
+    # Notes (e.g. recall-number) are for the author to weigh; errors and warnings are not allowed.
+    assert [str(m) for m in TREE.messages if m.level != "note"] == []
     assert TREE.modules, "no module was loaded from content/modules"
 
 
-@pytest.mark.xfail(strict=False, reason="curriculum rewrite (#14)")
 def test_content_loads_without_warnings() -> None:
     assert [str(m) for m in TREE.warnings] == []
 
