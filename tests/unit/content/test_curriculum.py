@@ -7,13 +7,18 @@ Everything is derived from the loaded tree; the only fixed numbers are the minim
 from __future__ import annotations
 
 import itertools
+import random
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from assessments.grading.datasets import GENERATORS
 from assessments.grading.expressions import names, problems
+from assessments.grading.questions import grade_question
+from assessments.guessing import quiz_guessing, scenario_guessing
+from courses.authoring.lint import _choice_data, drill_data
 from courses.authoring.loader import load_tree
 from courses.authoring.specs import LEVELS, SKILL_AREAS, ContentTree, Module
 
@@ -208,3 +213,62 @@ def test_weekly_conclusion_table_adds_up() -> None:
     for (members_before, *_), (members, joins, leaves, active, rate) in itertools.pairwise(rows):
         assert members == members_before + joins - leaves
         assert rate == round(active / members * 100, 1)
+
+
+# --- a recruit who has not learned fails every certification quiz and drill --------------------------
+
+GUESS_TRIALS = 2000
+
+
+def _guess_once(rng, q: dict) -> Fraction:
+    """A blind guess at one question: a uniformly random option, or a random non-empty set of options."""
+    choices = q["choices"]
+    if q["type"] not in ("single", "truefalse", "multiple") or len(choices) < 2:
+        return Fraction(0)  # numeric, fill-in, ordering, matching: a blind guess is essentially never right
+    if q["type"] == "multiple":
+        picked = [c["id"] for c in choices if rng.random() < 0.5] or [rng.choice(choices)["id"]]
+        result = grade_question(dict(q), picked)
+    else:
+        result = grade_question(dict(q), rng.choice(choices)["id"])
+    return Fraction(result.score) / Fraction(result.max_score) if result.max_score else Fraction(0)
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_no_test_wise_strategy_passes_the_quiz(module: Module) -> None:
+    """Longest, shortest, first, last, always true, always false: none reaches the pass mark."""
+    for quiz in module.quizzes:
+        scores = quiz_guessing(
+            [_choice_data(q) for q in quiz.questions],
+            pass_mark=module.pass_mark,
+            shuffle_choices=quiz.shuffle_choices,
+        )
+        best = max(scores, key=lambda s: s.percent)
+        assert best.percent < module.pass_mark, (quiz.id, best)
+        assert not any(s.passes for s in scores)
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_a_blind_guesser_almost_never_passes_the_quiz(module: Module) -> None:
+    """Random draws of the quiz answered by random guesses: under 1 % of them reach the pass mark."""
+    rng = random.Random(f"guesser-{module.slug}")
+    for quiz in module.quizzes:
+        pool = [(_choice_data(q), q.points) for q in quiz.questions]
+        draw = quiz.draw or len(pool)
+        passed = 0
+        for _ in range(GUESS_TRIALS):
+            asked = rng.sample(pool, draw)
+            earned = sum((Fraction(p) * _guess_once(rng, q) for q, p in asked), Fraction(0))
+            total = sum((Fraction(p) for _, p in asked), Fraction(0))
+            passed += earned * 100 >= total * module.pass_mark
+        assert passed / GUESS_TRIALS < 0.01, (quiz.id, passed)
+
+
+@pytest.mark.parametrize("module", TREE.modules, ids=module_ids)
+def test_always_taking_the_longest_choice_fails_every_scenario(module: Module) -> None:
+    for drill in module.drills:
+        if drill.kind != "scenario":
+            continue
+        pass_mark = int(drill.options.get("pass_mark") or module.pass_mark)
+        (score,) = scenario_guessing(drill_data(drill, pass_mark=pass_mark), pass_mark=pass_mark)
+        assert not score.passes, (drill.id, score)
+        assert score.percent < pass_mark, (drill.id, score)
