@@ -22,7 +22,7 @@ from assessments.grading.questions import grade_question
 from assessments.grading.scenario import grade_scenario, scenario_percent
 
 QUIZ_STRATEGIES = ("longest", "shortest", "first", "last", "always-false", "always-true")
-SCENARIO_STRATEGIES = ("longest-choice",)
+SCENARIO_STRATEGIES = ("longest-choice", "shortest-choice", "not-longest")
 TRUE_LABELS = ("正确", "对", "是", "true", "yes")
 FALSE_LABELS = ("错误", "错", "否", "false", "no")
 MAX_SUBSETS = 5_000  # ties and shuffles are enumerated exactly up to this many answers per question
@@ -142,16 +142,26 @@ def quiz_guessing(
     return scores
 
 
-def _longest_choices(step: Mapping[str, Any]) -> list[int]:
+def _scenario_options(step: Mapping[str, Any], strategy: str) -> list[int]:
+    """The choices a strategy takes at one step, each equally likely.
+
+    ``longest-choice`` and ``shortest-choice`` take the longest (shortest) label; ``not-longest`` takes any
+    choice but the strictly longest one, the guess of a recruit who has learned that the longest is a trap."""
     choices = list(step.get("choices") or [])
     lengths = [plain_length(_choice_text(c)) for c in choices]
-    return [i for i, n in enumerate(lengths) if n == max(lengths)] if lengths else []
+    if not lengths:
+        return []
+    if strategy == "shortest-choice":
+        return [i for i, n in enumerate(lengths) if n == min(lengths)]
+    longest = [i for i, n in enumerate(lengths) if n == max(lengths)]
+    if strategy == "not-longest":
+        if len(longest) == 1 and len(lengths) > 1:
+            return [i for i in range(len(lengths)) if i != longest[0]]
+        return list(range(len(lengths)))
+    return longest
 
 
-def scenario_guessing(data: Mapping[str, Any], *, pass_mark: int) -> list[StrategyScore]:
-    """``longest-choice``: the longest choice at every step (ties averaged); a walk that loops past every
-    step or stops short of an ending scores 0. Passes when the expected percentage reaches the pass mark and
-    the walk usually ends somewhere other than a bad ending."""
+def _scenario_strategy(data: Mapping[str, Any], strategy: str, *, pass_mark: int) -> StrategyScore:
     steps = data.get("steps") or {}
     start = data.get("start")
     walks: list[tuple[Fraction, list[dict[str, Any]]]] = []
@@ -166,7 +176,7 @@ def scenario_guessing(data: Mapping[str, Any], *, pass_mark: int) -> list[Strate
         if step.get("ending"):
             walks.append((chance, path))
             continue
-        options = _longest_choices(step)
+        options = _scenario_options(step, strategy)
         if not options:
             dead += chance
             continue
@@ -182,8 +192,14 @@ def scenario_guessing(data: Mapping[str, Any], *, pass_mark: int) -> list[Strate
             continue
         percent += chance * Fraction(scenario_percent(result))
         passing += chance * (result.details.get("outcome") != "bad")
-    passes = percent >= pass_mark and passing * 2 > 1
-    return [StrategyScore("longest-choice", percent, passes)]
+    return StrategyScore(strategy, percent, percent >= pass_mark and passing * 2 > 1)
+
+
+def scenario_guessing(data: Mapping[str, Any], *, pass_mark: int) -> list[StrategyScore]:
+    """Each scenario strategy's expected percentage (ties and random picks averaged over every walk); a walk
+    that loops past every step or stops short of an ending scores 0. A strategy passes when the expected
+    percentage reaches the pass mark and its walk usually ends somewhere other than a bad ending."""
+    return [_scenario_strategy(data, s, pass_mark=pass_mark) for s in SCENARIO_STRATEGIES]
 
 
 def passing_strategies(scores: Sequence[StrategyScore]) -> list[str]:

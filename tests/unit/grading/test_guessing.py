@@ -129,18 +129,40 @@ def scenario(best_is_longest: bool) -> dict:
     }
 
 
+def by_strategy(data: dict) -> dict:
+    return {s.strategy: s for s in scenario_guessing(data, pass_mark=70)}
+
+
 def test_scenario_longest_choice_passes_only_when_the_best_choice_is_the_longest():
-    assert [s.passes for s in scenario_guessing(scenario(True), pass_mark=70)] == [True]
-    result = scenario_guessing(scenario(False), pass_mark=70)
-    assert result[0].strategy == "longest-choice"
-    assert result[0].percent == 0
-    assert not result[0].passes
+    assert by_strategy(scenario(True))["longest-choice"].passes
+    result = by_strategy(scenario(False))["longest-choice"]
+    assert result.percent == 0
+    assert not result.passes
+
+
+def test_scenario_shortest_and_not_longest_catch_a_best_choice_that_is_always_short():
+    """The reverse cue: when the best choice is never the longest, avoiding the longest passes."""
+    short_best = by_strategy(scenario(False))
+    assert short_best["shortest-choice"].passes
+    assert short_best["not-longest"].passes  # two choices: "not the longest" is the short, best one
+    long_best = by_strategy(scenario(True))
+    assert not long_best["shortest-choice"].passes
+    assert not long_best["not-longest"].passes
+
+
+def test_not_longest_averages_over_the_other_choices():
+    data = scenario(False)
+    for sid in ("s1", "s2"):
+        data["steps"][sid]["choices"].append({"label_html": "再等等", "target": "end-bad", "points": "0"})
+    # each step: the best choice (2 of 2 points) or "再等等" (0), each with chance 1/2;
+    # best, best → 100 % (1/4); best, wait → 50 % (1/4); wait first → the bad ending, 0 % (1/2)
+    assert by_strategy(data)["not-longest"].percent == Fraction(100, 4) + Fraction(50, 4)
 
 
 def test_scenario_ties_are_averaged():
     data = scenario(True)
     data["steps"]["s1"]["choices"][1]["label_html"] = "先私聊提醒，再在群里说明规矩"  # same length
-    assert scenario_guessing(data, pass_mark=70)[0].percent == 50
+    assert by_strategy(data)["longest-choice"].percent == 50
 
 
 # ---------------------------------------------------------------- properties
