@@ -495,7 +495,12 @@ def measure(sizes: Sizes, tmp: Path, pg_url: str, redis_url: str, children: list
         try:
             # Workers keep their database connection between tasks, as docs/operations.md tells to run them.
             worker_env = {**os.environ, "LOG_LEVEL": "INFO", "DB_CONN_MAX_AGE": WORKER_CONN_MAX_AGE}
-            env = {**os.environ, "LOG_LEVEL": "INFO"}
+            env = {**os.environ, "LOG_LEVEL": "INFO", "VAR_DIR": str(tmp)}
+            # DEBUG is off, so pages need the hashed static files (whitenoise's manifest), as in production.
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+                env=env, check=True, cwd=ROOT,
+            )  # fmt: skip
             workers = []
             for n in range(WORKERS):
                 log = tmp / f"worker-{n}.log"

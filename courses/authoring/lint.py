@@ -32,7 +32,9 @@ THRESHOLDS: dict[str, Fraction | int] = {
     "bank_longest_share": Fraction(35, 100),
     # key-position: from this many single-choice questions, no authored position above this share
     "position_min_questions": 8,
-    "position_share": Fraction(40, 100),
+    # key-position: a position may hold its chance share of the keys (1/k of the questions with k options)
+    # plus this margin: 25 % + 15 % = 40 % when every question has four options, 65 % with two
+    "position_margin": Fraction(15, 100),
     # truefalse-balance: from this many true/false questions, the share keyed 正确 stays in [low, high]
     "truefalse_min_questions": 4,
     "truefalse_low": Fraction(35, 100),
@@ -283,9 +285,14 @@ class _Linter:
         if len(singles) < THRESHOLDS["position_min_questions"]:
             return
         positions = Counter(next(i for i, c in enumerate(q.choices, 1) if c.correct) for q in singles)
-        position, n = max(sorted(positions.items()), key=lambda item: item[1])
-        share = Fraction(n, len(singles))
-        if share > THRESHOLDS["position_share"]:
+        for position, n in sorted(positions.items()):
+            share = Fraction(n, len(singles))
+            chance = sum(
+                (Fraction(1, len(q.choices)) for q in singles if len(q.choices) >= position), Fraction(0)
+            )
+            limit = chance / len(singles) + THRESHOLDS["position_margin"]
+            if share <= limit:
+                continue
             self.report(
                 strict,
                 quiz.path,
@@ -301,8 +308,9 @@ class _Linter:
                     " choices are shuffled (HDR 2002 guideline 20)"
                 ),
                 _("move answers so that no position holds more than %(limit)s of them")
-                % {"limit": _pct(THRESHOLDS["position_share"])},
+                % {"limit": _pct(limit)},
             )
+            return
 
     def truefalse_balance(self, quiz: Quiz, strict: bool) -> None:
         tf = [q for q in quiz.questions if q.type == "truefalse" and len(_keys(q)) == 1]

@@ -96,7 +96,7 @@ def test_settings_refuse_a_visibility_timeout_shorter_than_a_task_can_take():
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert visibility > 2 * settings.CELERY_TASK_TIME_LIMIT + settings.GRADING_RETRY_BACKOFF_MAX
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
-    result = run_manage("check", CELERY_TASK_TIME_LIMIT="90", CELERY_VISIBILITY_TIMEOUT="200")
+    result = run_manage("check", DEBUG="True", CELERY_TASK_TIME_LIMIT="90", CELERY_VISIBILITY_TIMEOUT="200")
     assert result.returncode != 0
     assert "CELERY_VISIBILITY_TIMEOUT must exceed" in result.stderr
 

