@@ -265,3 +265,25 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Copy buttons (the certificate's public link): shown only where the clipboard API exists; otherwise, or if
+// copying fails, the link's field stays there to select by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copy);
+    const status = document.querySelector(`[data-copy-status="${button.dataset.copy}"]`);
+    if (!field) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(field.value).then(
+        () => { if (status) status.textContent = button.dataset.copied; },
+        () => {
+          field.focus();
+          field.select();
+          if (status) status.textContent = button.dataset.failed;
+        },
+      );
+    });
+  });
+});
