@@ -1,5 +1,6 @@
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -409,6 +410,13 @@ class DrillReview(models.Model):
 
     def __str__(self) -> str:
         return f"review of attempt {self.attempt_id} ({self.status})"
+
+    @property
+    def suggested_percent(self) -> Decimal | None:
+        """The automatic (rubric) score as a percentage, shown beside the trainer's final one."""
+        if not self.max_score:
+            return None
+        return (100 * self.suggested_score / self.max_score).quantize(Decimal("0.01"))
 
 
 class AssessmentStatistics(models.Model):

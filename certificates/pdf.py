@@ -122,8 +122,9 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     c.setFillColor(ACCENT)
     c.setFont(font, 34)
     c.drawCentredString(mid, height - 128, "认证证书")
-    c.setFont(font, 14)
-    c.drawCentredString(mid, height - 152, "Certificate of Certification")
+    english_title = f"Certificate — {course.title_en or course.title}"
+    c.setFont(font, _fit(english_title, font, 14, text_width))
+    c.drawCentredString(mid, height - 152, english_title)
 
     c.setFillColor(INK)
     c.setFont(font, 14)
@@ -151,7 +152,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         ("级别 Level", f"{zh} / {en}"),
         ("颁发日期 Issued", issued),
         ("有效期至 Valid until", expires),
-        ("验证码 Code", certificate.code),
+        ("证书编号 Certificate ID", certificate.code),
     ]
     y = 200
     for label, value in rows:

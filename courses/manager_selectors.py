@@ -898,7 +898,7 @@ def recruit_detail(*, user: User, cohort_id: int, recruit_id: int) -> RecruitDet
     )
     attempts = list(
         Attempt.objects.filter(user_id=enrolment.user_id)
-        .select_related("quiz", "drill", "module")
+        .select_related("quiz", "drill", "module", "review")
         .order_by("-started_at", "-pk")
     )
     chart = charts.bar_chart(

@@ -33,13 +33,25 @@ if TYPE_CHECKING:
 
 @dataclass
 class ModuleCard:
-    module: Module
+    module: Module  # annotated with lessons_total, the current version's lesson count
     progress: ModuleProgress | None
+
+    @property
+    def lessons_read(self) -> int:
+        return self.progress.lessons_read if self.progress else 0
+
+    @property
+    def lessons_total(self) -> int:
+        return self.progress.lessons_total if self.progress else self.module.lessons_total
 
 
 def module_catalogue(*, user: User) -> list[ModuleCard]:
     """Every published module with the user's progress row: two queries whatever the catalogue size."""
-    modules = list(Module.objects.filter(is_active=True, current_version__isnull=False))
+    modules = list(
+        Module.objects.filter(is_active=True, current_version__isnull=False).annotate(
+            lessons_total=Count("current_version__lessons")
+        )
+    )
     progress = {}
     if user.is_authenticated:
         progress = {p.module_id: p for p in ModuleProgress.objects.filter(user=user)}

@@ -128,13 +128,15 @@ def lesson_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     lessons = selectors.module_lessons(module=module)
     lesson = selectors.lesson_get(module=module, key=key)
     index = next(i for i, item in enumerate(lessons) if item.key == lesson.key)
+    read = selectors.lessons_read(user=request.user, module=module)
     ctx = {
         "module": module,
         "lesson": lesson,
         "lessons": lessons,
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
-        "is_read": lesson.key in selectors.lessons_read(user=request.user, module=module),
+        "read": read,
+        "is_read": lesson.key in read,
     }
     return render(request, "courses/lesson_detail.html", ctx)
 

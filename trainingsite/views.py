@@ -1,8 +1,9 @@
 import sys
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from trainingsite.celery import broker_status
@@ -53,3 +54,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if database_unavailable(sys.exc_info()[1]):
         return unavailable_response()
     return render(request, "500.html", status=500)
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever a page links: send them to the icon the pages link."""
+    # Resolved per request: the hashed static name only exists once collectstatic has run.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -112,9 +112,18 @@ def _tag(word: str) -> str:
     return (_tags or {}).get(word, "")
 
 
+# Not counted: Unicode White_Space and the zero-width characters a paste brings along. The page's counter
+# (UNCOUNTED in static/js/site.js) lists the same characters.
+UNCOUNTED = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff"
+)
+
+
 def text_length(text: str) -> int:
-    """Characters excluding whitespace, as the min_chars and max_chars limits count them."""
-    return sum(not ch.isspace() for ch in text)
+    """The one count of a written answer, shown while typing and checked against min_chars and max_chars:
+    code points of the NFC form (an emoji or "é" is one), whitespace and zero-width characters left out."""
+    return sum(ch not in UNCOUNTED for ch in unicodedata.normalize("NFC", text))
 
 
 def _normalize(text: str) -> str:

@@ -197,17 +197,25 @@ document.addEventListener("DOMContentLoaded", () => {
   tick();
 });
 
-// Written responses: a live character count (spaces not counted, as the server counts), autosave while
-// typing, and how much of the text was pasted (the server may send a mostly pasted response to review).
+// The server's count of a written answer (text_length in assessments/grading/rubric.py): code points of the
+// NFC form, whitespace and zero-width characters left out. Keep UNCOUNTED equal to the server's list.
+const UNCOUNTED = /[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u200b-\u200d\u2060\ufeff]/u;
+const textLength = (text) => {
+  let n = 0;
+  for (const ch of text.normalize("NFC")) if (!UNCOUNTED.test(ch)) n += 1;
+  return n;
+};
+
+// Written responses: a live character count, autosave while typing, and how much of the text was pasted
+// (the server may send a mostly pasted response to review).
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form[data-written]");
   if (!form) return;
   const area = form.querySelector("textarea[name=text]");
   const pasted = form.querySelector("input[name=pasted_chars]");
   const count = document.getElementById("response-count");
-  const length = (text) => text.replace(/\s/g, "").length;
   const show = () => {
-    const n = length(area.value);
+    const n = textLength(area.value);
     const min = Number(area.dataset.min || 0);
     const max = Number(area.dataset.max || 0);
     count.textContent = count.dataset.template.replace("%(n)s", n);
@@ -225,7 +233,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   area.addEventListener("paste", (e) => {
     const text = (e.clipboardData || window.clipboardData).getData("text") || "";
-    pasted.value = String(Number(pasted.value || 0) + length(text));
+    pasted.value = String(Number(pasted.value || 0) + textLength(text));
   });
   area.addEventListener("input", () => { show(); saver.changed("text"); });
   form.addEventListener("submit", (e) => {
@@ -254,6 +262,28 @@ document.addEventListener("DOMContentLoaded", () => {
     form.addEventListener("submit", (e) => {
       if (form.dataset.sent) { e.preventDefault(); return; }
       form.dataset.sent = "1";
+    });
+  });
+});
+
+// Copy buttons (the certificate's public link): shown only where the clipboard API exists; otherwise, or if
+// copying fails, the link's field stays there to select by hand.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copy);
+    const status = document.querySelector(`[data-copy-status="${button.dataset.copy}"]`);
+    if (!field) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(field.value).then(
+        () => { if (status) status.textContent = button.dataset.copied; },
+        () => {
+          field.focus();
+          field.select();
+          if (status) status.textContent = button.dataset.failed;
+        },
+      );
     });
   });
 });

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -676,3 +676,34 @@ def test_the_worker_issues_the_certificate_after_grading(
     assert "certificates.evaluate_for_user[" in log
     assert "certificates.tasks.notify_certificate_issued[" in log
     assert Certificate.objects.count() == 1
+
+
+# The certificate id is 证书编号 / "Certificate ID" everywhere; no "Certificate of Certification".
+@pytest.mark.parametrize(("language", "label"), [("zh-hans", "证书编号"), ("en", "Certificate ID")])
+@pytest.mark.django_db
+def test_the_certificate_pages_label_the_id_as_the_certificate_number(client, certificate, language, label):
+    client.force_login(certificate.user)
+    client.cookies["django_language"] = language
+    for name in ("certificate_detail", "certificate_verify"):
+        body = client.get(reverse(name, args=[certificate.code])).content.decode()
+        assert label in body
+        assert "验证码" not in body
+        assert "Verification code" not in body
+
+
+@pytest.mark.django_db
+def test_the_pdf_says_certificate_number_and_names_the_track(client, certificate, tmp_path):
+    client.force_login(certificate.user)
+    text = pdf_text(client.get(reverse("certificate_pdf", args=[certificate.code])).content, tmp_path)
+    if text is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the text check needs it")
+    assert "Certificate of Certification" not in text
+    assert "验证码" not in text
+    assert "证书编号" in text
+    course = certificate.course
+    assert f"Certificate — {course.title_en or course.title}" in " ".join(text.split())
+
+
+def test_the_admin_field_is_called_the_certificate_number():
+    with translation.override("zh-hans"):
+        assert str(Certificate._meta.get_field("code").verbose_name) == "证书编号"

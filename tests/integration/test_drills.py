@@ -452,3 +452,38 @@ def test_review_pages_query_counts_are_pinned_and_do_not_grow(
 
 REVIEW_QUEUE_QUERIES = 5  # pending, decided, double-marking agreement, session, user
 REVIEW_PAGE_QUERIES = 4  # session, user, the review with its attempt, its score changes
+
+
+def test_a_reviewed_response_shows_the_automatic_score_beside_the_trainers(
+    client, recruit, drill_module, trainer
+):
+    from accounts.models import Role
+    from courses import manager_services
+    from courses.models import Course, CourseModule, Level
+    from tests.integration.test_manager_helpers import logged_in, make_user
+
+    client.force_login(recruit)
+    attempt = start(client, drill_module, "apology-reviewed")
+    client.post(reverse("attempt_submit", args=[attempt.pk]), {"text": GOOD})
+    review = DrillReview.objects.get(attempt=attempt)
+    client.force_login(trainer)
+    client.post(reverse("trainer_review", args=[review.pk]), {"score_acknowledge": "1.5", "comment": "好"})
+    attempt.refresh_from_db()
+    auto = (100 * review.suggested_score / review.max_score).quantize(Decimal("0.01"))
+    expected = f"自动评分 {auto}% · 培训师评分 {attempt.percent}%"
+
+    client.force_login(recruit)
+    page = client.get(reverse("attempt_detail", args=[attempt.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert expected in page.content.decode()
+
+    manager = make_user("polish-manager@example.com", Role.MANAGER)
+    course = Course.objects.create(slug="drills-course", title="演练课程", level=Level.JUNIOR)
+    CourseModule.objects.create(course=course, module=drill_module, position=0, due_days=7)
+    cohort = manager_services.cohort_create(
+        acting_user=manager, name="演练批次", course=course, start_date=timezone.localdate()
+    )
+    manager_services.cohort_join(cohort=cohort, user=recruit)
+    person = logged_in(manager).get(
+        reverse("manager_recruit", args=[cohort.pk, recruit.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert expected in person.content.decode()

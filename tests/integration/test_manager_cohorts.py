@@ -157,3 +157,24 @@ def test_the_overview_links_recruits_and_offers_the_comparison(synthetic, manage
     assert reverse("manager_recruit", args=[synthetic.pk, uid]) in html
     assert f'name="recruit" value="{uid}" form="compare-form"' in html
     assert reverse("manager_compare", args=[synthetic.pk]) in html
+
+
+def test_a_recruit_with_no_graded_work_is_not_told_there_is_nothing_to_improve(imported, manager, recruit):
+    course = Course.objects.create(
+        slug="fresh-course", title="新课程", title_en="Fresh course", level=Level.JUNIOR
+    )
+    CourseModule.objects.create(course=course, module=imported, position=0, due_days=7)
+    cohort = manager_services.cohort_create(
+        acting_user=manager, name="新批次", course=course, start_date=timezone.localdate()
+    )
+    manager_services.cohort_join(cohort=cohort, user=recruit)
+    client = logged_in(manager)
+    html = get(client, reverse("manager_recruit", args=[cohort.pk, recruit.pk]))
+    assert "Nothing to compare yet" in html
+    assert "None yet." not in html
+    response = client.get(
+        reverse("manager_recruit", args=[cohort.pk, recruit.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    zh = unescape(response.content.decode())
+    assert "有待提高" not in zh
+    assert "暂无" not in zh
