@@ -81,6 +81,7 @@ class VersionRow:
     version: QuestionVersion
     attempts: int  # graded attempts that still need this regrade
     problem: str | None  # why its answers cannot be regraded automatically: a translate.PROBLEMS code
+    number: int = 0  # 1 for the question's first published version, by publication order
 
     @property
     def problem_text(self) -> str:
@@ -95,6 +96,7 @@ class RegradePlan:
     active_job: RegradeJob | None = None
     jobs: list[RegradeJob] = field(default_factory=list)
     unfinished: int = 0  # open or still grading attempts served an older version: regrade again later
+    to_number: int = 0  # the current version's number, counted like ``VersionRow.number``
 
     @property
     def from_version_ids(self) -> list[int]:
@@ -113,10 +115,13 @@ def regrade_plan(*, question: Question, from_version: QuestionVersion | None = N
     plan.active_job = next((job for job in plan.jobs if job.is_active), None)
     if to_version is None:
         return plan
-    versions = QuestionVersion.objects.filter(question=question).exclude(pk=to_version.pk).order_by("pk")
-    if from_version is not None:
-        versions = versions.filter(pk=from_version.pk)
-    versions = list(versions)
+    # Trainers tell versions apart by number and date; the numbers need every version, so all are read.
+    every = list(QuestionVersion.objects.filter(question=question).order_by("pk"))
+    numbers = {v.pk: n for n, v in enumerate(every, start=1)}
+    plan.to_number = numbers[to_version.pk]
+    versions = [
+        v for v in every if v.pk != to_version.pk and (from_version is None or v.pk == from_version.pk)
+    ]
     counts = dict(
         responses_to_regrade(to_version=to_version, from_version_ids=[v.pk for v in versions])
         .values("question_version_id")
@@ -124,7 +129,8 @@ def regrade_plan(*, question: Question, from_version: QuestionVersion | None = N
         .values_list("question_version_id", "n")
     )
     plan.rows = [
-        VersionRow(v, counts.get(v.pk, 0), compatibility_problem(v.data, to_version.data)) for v in versions
+        VersionRow(v, counts.get(v.pk, 0), compatibility_problem(v.data, to_version.data), numbers[v.pk])
+        for v in versions
     ]
     plan.unfinished = (
         Attempt.objects.filter(

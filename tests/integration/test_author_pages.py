@@ -648,3 +648,16 @@ def test_the_preview_flags_a_quiz_a_guesser_passes_in_red_with_the_strategy(trai
     plain = trainer_client.post(reverse("author_preview"), {"source": no_quiz, "slug": ""})
     assert plain.status_code == 200
     assert 'data-testid="guessable"' not in plain.content.decode()
+
+
+def test_editor_and_history_pages_are_titled_by_the_module_title_not_its_slug(trainer_client, imported):
+    save_draft(trainer_client, SLUG, edited())
+    shown = imported.title_en  # the test client speaks English
+    assert shown
+    for name in ("author_edit", "author_module", "author_diff"):
+        html = trainer_client.get(reverse(name, args=[SLUG])).content.decode()
+        title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+        heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+        for text in (title, heading):
+            assert shown in text, name
+            assert SLUG not in text, name

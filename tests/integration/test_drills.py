@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from assessments.grading import evaluate
 from assessments.grading.datasets import generate
@@ -487,3 +489,18 @@ def test_a_reviewed_response_shows_the_automatic_score_beside_the_trainers(
         reverse("manager_recruit", args=[cohort.pk, recruit.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert expected in person.content.decode()
+
+
+def test_review_page_names_criteria_by_their_description_not_their_id(client, recruit, drill_module, trainer):
+    client.force_login(recruit)
+    attempt = start(client, drill_module, "apology-reviewed")
+    client.post(reverse("attempt_submit", args=[attempt.pk]), {"text": GOOD})
+    review = DrillReview.objects.get(attempt=attempt)
+    client.force_login(trainer)
+    html = client.get(reverse("trainer_review", args=[review.pk])).content.decode()
+    criteria = attempt.drill.data["criteria"]
+    legends = re.findall(r'class="card criterion"[^>]*>\s*<legend>(.*?)</legend>', html, re.S)
+    assert len(legends) == len(criteria)
+    for legend, criterion in zip(legends, criteria, strict=True):
+        assert criterion["id"] not in legend
+        assert strip_tags(criterion["description_html"]).strip()[:20] in legend

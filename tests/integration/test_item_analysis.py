@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import threading
 import time
 from decimal import Decimal
@@ -750,3 +751,19 @@ def test_the_guesser_simulation_is_computed_from_the_published_version(quiz, fiv
         assert f'data-strategy="{s.strategy}"' in html
     passing = [s.strategy for s in expected if s.passes]
     assert ('role="alert"' in html.split('data-testid="guessing"')[1][:400]) == bool(passing)
+
+
+def test_questions_are_named_by_their_stem_not_their_key(trainer_client, computed):
+    slug = computed.version.module.slug
+    urls = page_urls(slug, definition_id(computed))
+    detail = trainer_client.get(urls["detail"]).content.decode()
+    row = re.search(r'<tr data-testid="q-q-definition">(.*?)</tr>', detail, re.S).group(1)
+    link = re.search(r'<a href="[^"]*/questions/\d+/">(.*?)</a>', row, re.S).group(1)
+    assert "q-definition" not in link
+    assert "社群" in link
+    question = trainer_client.get(urls["question"]).content.decode()
+    heading = question.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    title = question.split("<title>", 1)[1].split("</title>", 1)[0]
+    for text in (heading, title):
+        assert "q-definition" not in text
+        assert "社群" in text

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from accounts.models import Role
 from assessments.masking import token_for
@@ -565,3 +566,21 @@ def test_each_attempt_costs_the_same_queries_to_regrade(content_root, recruit, t
         counts.append(len(ctx.captured_queries))
     assert len(set(counts)) == 1, counts  # the fourth attempt costs what the first did
     assert ScoreChange.objects.filter(job=job).count() == 4
+
+
+def test_regrade_page_names_versions_by_number_date_and_question(two_attempts, content_root, trainer_client):
+    module, _failing, _passing = two_attempts
+    correct_the_definition_key(content_root)
+    question = Question.objects.get(module=module, key="q-definition")
+    old, new = question.versions.order_by("pk")
+    page = trainer_client.get(reverse("trainer_regrade", args=[question.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    stem = strip_tags(new.data["stem_html"]).strip()[:20]
+    for version in (old, new):
+        assert version.content_hash[:8] not in html
+    assert "current key (version 2)" in html
+    row = re.search(r'<tr data-testid="version-row">(.*?)</tr>', html, re.S).group(1)
+    assert "v1" in row
+    assert timezone.localtime(old.created_at).strftime("%Y-%m-%d %H:%M") in row
+    assert strip_tags(old.data["stem_html"]).strip()[:20] in row
+    assert stem in html.split("<h1>", 1)[1].split("</h1>", 1)[0]
