@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal.ratelimit import get_ip
+from django.conf import settings
 from django.contrib import messages
 
 from accounts.models import Role
@@ -16,11 +17,17 @@ class AccountAdapter(DefaultAccountAdapter):
         read that mailbox: the address is stashed as verified, so no confirmation email is needed.
         """
         user.role = Role.RECRUIT
+        user.display_name = form.cleaned_data.get("display_name", "")
         user.username = form.cleaned_data.get("email") or user.email
         invited = _invited_email(request)
         if invited and invited.lower() == (form.cleaned_data.get("email") or "").strip().lower():
             self.stash_verified_email(request, invited)
         return super().save_user(request, user, form, commit=commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's emails greet and sign with the site's name (without django.contrib.sites allauth would
+        use the host). Their links are built from the request: they point at the host serving the site."""
+        super().send_mail(template_prefix, email, {"site_name": settings.SITE_NAME, **context})
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         """allauth's per-account failed-login limit, counted per (client address, account): five wrong

@@ -9,7 +9,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,7 @@ from assessments.agreement import KAPPA_FLAG_BELOW, weighted_kappa
 from assessments.grading.rubric import level_of
 from assessments.grading.translate import compatibility_problem
 from assessments.models import (
+    AssessmentStatistics,
     Attempt,
     AttemptStatus,
     DrillQuestion,
@@ -32,6 +35,7 @@ from assessments.models import (
     ReviewStatus,
     ScoreChange,
 )
+from courses.models import Module, ModuleVersion
 
 ATTEMPTS_PAGE = 50
 PROBLEM_TEXT = {
@@ -299,3 +303,60 @@ def review_agreement(*, user: User) -> list[DrillAgreement]:
             DrillAgreement(module, drill, len(ids), kappa, kappa is not None and kappa < KAPPA_FLAG_BELOW)
         )
     return rows
+
+
+# ── the trainer's home ────────────────────────────────────────────────────────────────────────────────────
+
+HOME_ITEMS = 5
+
+
+def reviews_pending_count(*, user: User) -> int:
+    """How many written responses wait for a trainer: the header badge, one COUNT on the status index."""
+    _trainer_only(user)
+    return DrillReview.objects.filter(status=ReviewStatus.PENDING).count()
+
+
+@dataclass
+class FlaggedAssessment:
+    module: Module
+    key: str
+    title: str
+    flagged: int
+
+
+@dataclass
+class TrainerHome:
+    pending_count: int
+    oldest_pending: list[DrillReview]
+    flagged: list[FlaggedAssessment]
+    recent_versions: list[ModuleVersion]
+
+
+def trainer_home(*, user: User, pending_count: int | None = None) -> TrainerHome:
+    """What a trainer sees first: the review queue (count and oldest), the quizzes and drills whose item
+    statistics flag questions, and the module versions published last. Four queries, whatever the data;
+    three when the caller already holds the pending count (the header's badge)."""
+    _trainer_only(user)
+    if pending_count is None:
+        pending_count = reviews_pending_count(user=user)
+    oldest = list(
+        DrillReview.objects.filter(status=ReviewStatus.PENDING)
+        .select_related("attempt__user", "attempt__module", "attempt__drill")
+        .order_by("created_at", "pk")[:HOME_ITEMS]
+    )
+    for review in oldest:
+        review.recruit = recruit_label(review.attempt.user)
+    flagged_rows = (
+        AssessmentStatistics.objects.filter(module__is_active=True)
+        .annotate(n_flagged=Cast(KT("data__flagged"), IntegerField()), stored_title=KT("data__title"))
+        .filter(n_flagged__gt=0)
+        .select_related("module")
+        .order_by("-n_flagged", "module__position", "key")[:HOME_ITEMS]
+    )
+    flagged = [FlaggedAssessment(s.module, s.key, s.stored_title or s.key, s.n_flagged) for s in flagged_rows]
+    versions = list(
+        ModuleVersion.objects.select_related("module", "published_by").order_by("-published_at", "-pk")[
+            :HOME_ITEMS
+        ]
+    )
+    return TrainerHome(pending_count, oldest, flagged, versions)

@@ -156,6 +156,62 @@ def cohort_list(*, user: User) -> list[CohortSummary]:
     return [CohortSummary(c, c.n_recruits, c.n_completed, c.n_overdue, c.n_awaiting) for c in cohorts]
 
 
+BEHIND_SHOWN = 10
+
+
+@dataclass
+class BehindRow:
+    """A recruit of one of the manager's cohorts who is overdue, or has not started yet."""
+
+    cohort_id: int
+    cohort_name: str
+    recruit: User
+    next_due_date: date | None
+    started: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.next_due_date is not None and self.next_due_date < timezone.localdate()
+
+
+@dataclass
+class ManagerHome:
+    cohorts: list[CohortSummary]
+    behind: list[BehindRow]
+
+
+def manager_home(*, user: User) -> ManagerHome:
+    """What a manager sees first: their cohorts with headline numbers, and who is behind in them (overdue
+    first, longest overdue first, then those who have not started). Two queries, whatever the cohort sizes."""
+    cohorts = cohort_list(user=user)
+    today = timezone.localdate()
+    theirs = CohortMembership.objects.filter(
+        cohort__managers=user, cohort__course_id=OuterRef("course_id"), user_id=OuterRef("user_id")
+    ).order_by("-cohort__start_date", "cohort_id")
+    behind = (
+        Enrolment.objects.filter(completed_at__isnull=True)
+        .filter(Q(next_due_date__lt=today) | Q(last_activity_at__isnull=True))
+        .annotate(
+            home_cohort_id=Subquery(theirs.values("cohort_id")[:1]),
+            home_cohort_name=Subquery(theirs.values("cohort__name")[:1]),
+        )
+        .filter(home_cohort_id__isnull=False)
+        .select_related("user")
+        .order_by(F("next_due_date").asc(nulls_last=True), "user__email", "pk")[:BEHIND_SHOWN]
+    )
+    rows = [
+        BehindRow(
+            e.home_cohort_id,
+            e.home_cohort_name,
+            e.user,
+            e.next_due_date,
+            started=e.last_activity_at is not None,
+        )
+        for e in behind
+    ]
+    return ManagerHome(cohorts, rows)
+
+
 # ── the cohort overview ────────────────────────────────────────────────────────────────────────────────
 
 

@@ -7,17 +7,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import policy
 from assessments import selectors as assessment_selectors
 from certificates import selectors as certificate_selectors
 from courses import selectors, services
 from courses.models import SkillArea
 from trainingsite import charts
+from trainingsite.context_processors import pending_reviews
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Signed in: where to continue, what is due, recent results and progress. Otherwise: the catalogue."""
     if not request.user.is_authenticated:
         return catalogue(request)
+    if policy.is_trainer(request.user) or policy.is_manager(request.user):
+        return _role_home(request)
     overview = selectors.home_overview(user=request.user)
     ctx = {
         "home": overview,
@@ -32,6 +36,21 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "courses/home.html", ctx)
+
+
+def _role_home(request: HttpRequest) -> HttpResponse:
+    """Trainers land on their review queue, flagged questions and recent publishes; managers on their cohorts
+    and who is behind; a staff admin, both."""
+    from assessments import trainer_selectors
+    from courses import manager_selectors
+
+    user = request.user
+    ctx = {"today": timezone.localdate()}
+    if policy.is_trainer(user):
+        ctx["trainer"] = trainer_selectors.trainer_home(user=user, pending_count=pending_reviews(request))
+    if policy.is_manager(user):
+        ctx["manager"] = manager_selectors.manager_home(user=user)
+    return render(request, "courses/role_home.html", ctx)
 
 
 def _skills_chart(skills) -> str:

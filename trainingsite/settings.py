@@ -179,6 +179,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # The address rate limits count by. Behind a load balancer every request comes from the balancer's address:
 # set TRUSTED_PROXY_COUNT to the number of proxies you run that append to X-Forwarded-For (1 for one load
 # balancer), or TRUSTED_CLIENT_IP_HEADER to a header your proxy sets and clients cannot (X-Real-IP).

@@ -199,6 +199,7 @@ def test_an_invited_recruit_signs_up_straight_into_the_cohort(browser, live_serv
     shot(page, "invite-signup-zh")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
+    page.fill("input[name=display_name]", "新同事")
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     assert "2026 春季社群运营批次" in page.locator(".messages").inner_text()

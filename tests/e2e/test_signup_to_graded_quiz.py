@@ -20,6 +20,7 @@ def test_recruit_signs_up_reads_and_passes_the_quiz(page, live_server, imported,
     page.fill("input[name=email]", "new.hire@example.com")
     page.fill("input[name=password1]", "Xk4!community-ops")
     page.fill("input[name=password2]", "Xk4!community-ops")
+    page.fill("input[name=display_name]", "新同事")
     page.click("form button[type=submit]")
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
 

@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def signup(client, email="new@example.com", role_field=None):
-    data = {"email": email, "password1": "Xk4!community-ops", "password2": "Xk4!community-ops"}
+    data = {
+        "email": email,
+        "display_name": "新同事",
+        "password1": "Xk4!community-ops",
+        "password2": "Xk4!community-ops",
+    }
     if role_field:
         data["role"] = role_field
     return client.post(reverse("account_signup"), data)

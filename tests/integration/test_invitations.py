@@ -64,7 +64,8 @@ def token_of(body: str) -> str:
 
 def signup(client, email: str):
     return client.post(
-        reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+        reverse("account_signup"),
+        {"email": email, "display_name": "新同事", "password1": PASSWORD, "password2": PASSWORD},
     )
 
 

@@ -667,7 +667,12 @@ def test_switching_the_interface_language_is_remembered(client, recruit, django_
 def test_signing_up_keeps_the_signup_language(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "new.hire@example.com", "password1": "Xk4!community-ops", "password2": "Xk4!community-ops"},
+        {
+            "email": "new.hire@example.com",
+            "display_name": "新同事",
+            "password1": "Xk4!community-ops",
+            "password2": "Xk4!community-ops",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 302
