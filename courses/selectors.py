@@ -25,6 +25,7 @@ from courses.models import (
     ModuleVersion,
     SkillProgress,
 )
+from courses.schedule import due_date, is_overdue
 
 if TYPE_CHECKING:
     from assessments.models import Attempt
@@ -150,9 +151,10 @@ def _due_items(
             row = progress.get(link.module_id)
             if not link.required or not link.due_days or (row and row.passed):
                 continue
-            due = enrolment.start_date + timedelta(days=link.due_days)
+            due = due_date(start=enrolment.start_date, due_days=link.due_days)
             if due <= today + DUE_SOON:
-                items.append(DueItem(link.module, enrolment.course, due, due < today, row))
+                overdue = is_overdue(due=due, today=today)
+                items.append(DueItem(link.module, enrolment.course, due, overdue, row))
     return sorted(items, key=lambda i: i.due)
 
 
@@ -310,16 +312,15 @@ def course_path(
     steps = []
     for link in links:
         row = progress.get(link.module_id)
-        due = enrolment.start_date + timedelta(days=link.due_days) if enrolment and link.due_days else None
+        due = due_date(start=enrolment.start_date, due_days=link.due_days) if enrolment else None
         version = link.module.current_version
         wanted = list(version.prerequisites or []) if version and not staff else []
         missing = [s for s in wanted if not (s in by_slug and by_slug[s].pk in passed)]
         locked_by = [by_slug[s] for s in missing if s in by_slug]
         if len(locked_by) < len(missing):
             locked_by += list(Module.objects.filter(slug__in=[s for s in missing if s not in by_slug]))
-        steps.append(
-            PathStep(link, row, due, bool(due and due < today and not (row and row.passed)), locked_by)
-        )
+        overdue = is_overdue(due=due, today=today, passed=bool(row and row.passed))
+        steps.append(PathStep(link, row, due, overdue, locked_by))
     return enrolment, steps
 
 
