@@ -196,8 +196,12 @@ def demo_populate(*, recruit: User, manager: User, trainer: User, today: date | 
     )
     zone = timezone.get_current_timezone()
     for learner in learners:
-        CohortMembership.objects.get_or_create(cohort=cohort, user=learner.user)
-        course_services.enrolment_start(user=learner.user, course=course, cohort=cohort)
+        # Every demo recruit was there from the cohort's first day: their due dates count from its start.
+        membership, _ = CohortMembership.objects.get_or_create(cohort=cohort, user=learner.user)
+        CohortMembership.objects.filter(pk=membership.pk).update(
+            joined_at=datetime.combine(start, time(9), zone)
+        )
+        course_services.enrolment_start(user=learner.user, course=course, cohort=cohort, start_date=start)
         for n, link in enumerate(links[: learner.pace]):
             day = datetime.combine(
                 start + timedelta(days=3 + 6 * n + learner.rng.randrange(3)), time(10), zone

@@ -56,6 +56,7 @@ from courses.models import (
     ModuleProgress,
     SkillProgress,
 )
+from courses.schedule import due_date, is_overdue
 from trainingsite import charts
 
 HISTOGRAM_EDGES = (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001)
@@ -273,7 +274,7 @@ class Cell:
 
     @property
     def overdue(self) -> bool:
-        return self.due is not None and self.due < self.today and not self.passed
+        return is_overdue(due=self.due, today=self.today, passed=self.passed)
 
     @property
     def heat(self) -> str:
@@ -334,8 +335,7 @@ class RecruitRow:
 
     @property
     def overdue(self) -> bool:
-        due = self.enrolment.next_due_date
-        return due is not None and due < self.today
+        return is_overdue(due=self.enrolment.next_due_date, today=self.today)
 
     @property
     def percent_text(self) -> str:
@@ -618,7 +618,7 @@ def _rows(enrolments: list[Enrolment], shown: list[CourseModule], today: date) -
             Cell(
                 cm,
                 progress.get((e.user_id, cm.module_id)),
-                e.start_date + timedelta(days=cm.due_days) if cm.due_days else None,
+                due_date(start=e.start_date, due_days=cm.due_days),
                 today,
                 words,
             )
@@ -709,7 +709,8 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
     checkpoints = timeline_days(
         start=cohort.start_date,
         today=today,
-        due=[cohort.start_date + timedelta(days=cm.due_days) for cm in required if cm.due_days],
+        # The cohort's plan: due dates as they fall for the members who were there from its start.
+        due=[due_date(start=cohort.start_date, due_days=cm.due_days) for cm in required if cm.due_days],
     )
     ends = [_day_end(day) for day in checkpoints]
     groups = (
@@ -821,7 +822,7 @@ def _dashboard_charts(
     dated = sorted({cm.due_days for cm in required if cm.due_days})
     target = [(cohort.start_date, 0.0)] + [
         (
-            cohort.start_date + timedelta(days=days),
+            due_date(start=cohort.start_date, due_days=days),
             100 * sum(1 for cm in required if cm.due_days and cm.due_days <= days) / len(required),
         )
         for days in dated

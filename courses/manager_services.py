@@ -39,6 +39,7 @@ from courses.models import (
     ExportStatus,
     Invitation,
 )
+from courses.schedule import recruit_start
 from courses.services import enrolment_start
 from trainingsite.text import has_nul, nul_message, one_line, validate_single_line
 
@@ -265,10 +266,13 @@ def invitation_accept(*, token: str, user: User) -> Cohort:
 
 
 def cohort_join(*, cohort: Cohort, user: User) -> CohortMembership:
-    """Make ``user`` a member and put them on the cohort's course (idempotent)."""
+    """Make ``user`` a member and put them on the cohort's course (idempotent). Their due dates count from
+    the cohort's start, or from the day they joined when that is later."""
     with transaction.atomic():
         membership, _created = CohortMembership.objects.get_or_create(cohort=cohort, user=user)
-        enrolment_start(user=user, course=cohort.course, cohort=cohort)
+        joined_on = timezone.localdate(membership.joined_at)
+        start = recruit_start(cohort_start=cohort.start_date, joined_on=joined_on)
+        enrolment_start(user=user, course=cohort.course, cohort=cohort, start_date=start)
     return membership
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch
+from django.db.models import Case, Count, Prefetch, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,11 +20,13 @@ from courses.models import (
     Enrolment,
     Lesson,
     LessonRead,
+    Level,
     Module,
     ModuleProgress,
     ModuleVersion,
     SkillProgress,
 )
+from courses.schedule import due_date, is_overdue
 
 if TYPE_CHECKING:
     from assessments.models import Attempt
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 class ModuleCard:
     module: Module  # annotated with lessons_total, the current version's lesson count
     progress: ModuleProgress | None
+    locked_by: list[Module] = field(default_factory=list)
 
     @property
     def lessons_read(self) -> int:
@@ -45,17 +48,39 @@ class ModuleCard:
         return self.progress.lessons_total if self.progress else self.module.lessons_total
 
 
+def level_rank() -> Case:
+    """Sort key for levels in career order (初级 → 中级 → 高级 → 经理), not alphabetically."""
+    ranks = [When(level=value, then=rank) for rank, value in enumerate(Level.values)]
+    return Case(*ranks, default=len(ranks))
+
+
 def module_catalogue(*, user: User) -> list[ModuleCard]:
-    """Every published module with the user's progress row: two queries whatever the catalogue size."""
-    modules = list(
-        Module.objects.filter(is_active=True, current_version__isnull=False).annotate(
-            lessons_total=Count("current_version__lessons")
-        )
+    """Every published module by level, with the user's progress row and the prerequisites that still lock
+    it: two queries whatever the catalogue size."""
+    every = list(
+        Module.objects.select_related("current_version")
+        .defer("current_version__source", "current_version__intro_html")
+        .annotate(level_rank=level_rank(), lessons_total=Count("current_version__lessons"))
+        .order_by("level_rank", "position", "slug")
     )
+    by_slug = {m.slug: m for m in every}
     progress = {}
     if user.is_authenticated:
         progress = {p.module_id: p for p in ModuleProgress.objects.filter(user=user)}
-    return [ModuleCard(m, progress.get(m.pk)) for m in modules]
+    exempt = policy.is_trainer(user) or policy.is_manager(user)
+    cards = []
+    for m in every:
+        if not m.is_active or m.current_version is None:
+            continue
+        locked_by = []
+        if not exempt:
+            for slug in m.current_version.prerequisites or []:
+                required = by_slug.get(slug)
+                row = progress.get(required.pk) if required else None
+                if required and not (row and row.passed):
+                    locked_by.append(required)
+        cards.append(ModuleCard(m, progress.get(m.pk), locked_by))
+    return cards
 
 
 def module_get(*, slug: str) -> Module:
@@ -162,9 +187,10 @@ def _due_items(
             row = progress.get(link.module_id)
             if not link.required or not link.due_days or (row and row.passed):
                 continue
-            due = enrolment.start_date + timedelta(days=link.due_days)
+            due = due_date(start=enrolment.start_date, due_days=link.due_days)
             if due <= today + DUE_SOON:
-                items.append(DueItem(link.module, enrolment.course, due, due < today, row))
+                overdue = is_overdue(due=due, today=today)
+                items.append(DueItem(link.module, enrolment.course, due, overdue, row))
     return sorted(items, key=lambda i: i.due)
 
 
@@ -289,7 +315,10 @@ def progress_page(*, user: User) -> tuple[list[Enrolment], list[SkillProgress]]:
 def course_list(*, user: User) -> list[tuple[Course, Enrolment | None]]:
     """Every course (certification track) with the user's enrolment in it: two queries."""
     mine = {e.course_id: e for e in Enrolment.objects.filter(user=user)} if user.is_authenticated else {}
-    return [(c, mine.get(c.pk)) for c in Course.objects.annotate(n_modules=Count("course_modules"))]
+    courses = Course.objects.annotate(n_modules=Count("course_modules"), level_rank=level_rank()).order_by(
+        "level_rank", "position", "slug"
+    )
+    return [(c, mine.get(c.pk)) for c in courses]
 
 
 def course_get(*, slug: str) -> Course:
@@ -322,16 +351,15 @@ def course_path(
     steps = []
     for link in links:
         row = progress.get(link.module_id)
-        due = enrolment.start_date + timedelta(days=link.due_days) if enrolment and link.due_days else None
+        due = due_date(start=enrolment.start_date, due_days=link.due_days) if enrolment else None
         version = link.module.current_version
         wanted = list(version.prerequisites or []) if version and not staff else []
         missing = [s for s in wanted if not (s in by_slug and by_slug[s].pk in passed)]
         locked_by = [by_slug[s] for s in missing if s in by_slug]
         if len(locked_by) < len(missing):
             locked_by += list(Module.objects.filter(slug__in=[s for s in missing if s not in by_slug]))
-        steps.append(
-            PathStep(link, row, due, bool(due and due < today and not (row and row.passed)), locked_by)
-        )
+        overdue = is_overdue(due=due, today=today, passed=bool(row and row.passed))
+        steps.append(PathStep(link, row, due, overdue, locked_by))
     return enrolment, steps
 
 

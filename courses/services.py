@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -44,6 +44,7 @@ from courses.models import (
     Origin,
     SkillProgress,
 )
+from courses.schedule import due_date, recruit_start
 
 
 class ContentError(Exception):
@@ -480,16 +481,15 @@ def _mean(values: list[Decimal]) -> Decimal | None:
 def enrolment_start(
     *, user: User, course: Course, cohort: Cohort | None = None, start_date: date | None = None
 ) -> Enrolment:
-    """Put a recruit on a course (idempotent): due dates count from ``start_date``, by default the
-    cohort's start or today. Joining a cohort later attaches the enrolment to it, keeping its start."""
+    """Put a recruit on a course (idempotent): due dates count from ``start_date``, by default today, or
+    the cohort's start when joining before it (``schedule.recruit_start``). Joining a cohort later attaches
+    the enrolment to it, keeping its start."""
+    if start_date is None:
+        today = timezone.localdate()
+        start_date = recruit_start(cohort_start=cohort.start_date, joined_on=today) if cohort else today
     with transaction.atomic():
         enrolment, created = Enrolment.objects.select_for_update().get_or_create(
-            user=user,
-            course=course,
-            defaults={
-                "cohort": cohort,
-                "start_date": start_date or (cohort.start_date if cohort else timezone.localdate()),
-            },
+            user=user, course=course, defaults={"cohort": cohort, "start_date": start_date}
         )
         if not created and cohort is not None and enrolment.cohort_id is None:
             enrolment.cohort = cohort
@@ -513,7 +513,7 @@ def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
     }
     passed = [m for m, _ in required if rows.get(m) and rows[m].passed]
     due = [
-        enrolment.start_date + timedelta(days=days)
+        due_date(start=enrolment.start_date, due_days=days)
         for module_id, days in required
         if days and module_id not in passed
     ]

@@ -321,6 +321,7 @@ def due_date_reminders_send(*, today: date | None = None, batch_size: int = SCAN
     passed) is within the horizon are read; six queries per batch of enrolments. Returns how many were new.
     """
     from courses.models import CourseModule, Enrolment, ModuleProgress
+    from courses.schedule import due_date, is_overdue
 
     today = today or timezone.localdate()
     horizon = today + timedelta(days=DUE_SOON_DAYS)
@@ -358,8 +359,8 @@ def due_date_reminders_send(*, today: date | None = None, batch_size: int = SCAN
             for cm in required[enrolment.course_id]:
                 if (enrolment.user_id, cm.module_id) in passed:
                     continue
-                due = enrolment.start_date + timedelta(days=cm.due_days)
-                if due < today:
+                due = due_date(start=enrolment.start_date, due_days=cm.due_days)
+                if is_overdue(due=due, today=today):
                     kind = Kind.OVERDUE
                 elif due <= horizon:
                     kind = Kind.DUE_SOON

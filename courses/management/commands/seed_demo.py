@@ -1,5 +1,8 @@
+import logging
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import Role, User
 
@@ -30,10 +33,17 @@ class Command(BaseCommand):
                 EmailAddress.objects.update_or_create(
                     user=user, email=email, defaults={"verified": True, "primary": True}
                 )
-        self._populate()
+        # Seeding sends notification emails and runs every grading task in-process: keep them off the
+        # terminal (emails to memory, task logs below WARNING silenced), only for the time of the seeding.
+        logging.disable(logging.INFO)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                self._populate()
+        finally:
+            logging.disable(logging.NOTSET)
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, role, staff in DEMO_USERS:
-            self.stdout.write(f"  {email:<22} {'admin' if staff else role}")
+            self.stdout.write(f"{email:<22} {'admin' if staff else role}")
 
     def _populate(self) -> None:
         """The demo cohort, graded in-process whatever the broker settings, so the site is full at once."""
@@ -52,7 +62,13 @@ class Command(BaseCommand):
             app.conf.task_always_eager = eager
         if cohort is None:
             self.stdout.write(f"Demo cohort “{COHORT_NAME}” already there (or no junior track imported).")
-        else:
-            self.stdout.write(
-                f"Demo cohort “{cohort.name}”: {cohort.members.count()} recruits on {cohort.course.slug}."
-            )
+            return
+        from assessments.models import Attempt
+        from certificates.models import Certificate
+
+        members = cohort.members.all()
+        self.stdout.write(
+            f"Demo cohort “{cohort.name}”: {members.count()} recruits on {cohort.course.slug}, "
+            f"{Attempt.objects.filter(user__in=members).count()} attempts, "
+            f"{Certificate.objects.filter(user__in=members).count()} certificate(s)."
+        )

@@ -1,0 +1,50 @@
+"""seed_demo: a short summary with the demo logins last, no emails or task logs flooding the terminal."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from courses.authoring.loader import load_tree
+from courses.demo import COHORT_NAME
+from courses.management.commands.seed_demo import DEMO_USERS
+from courses.models import Cohort
+from courses.services import content_import
+
+# Real commits: seeding grades and certifies in on-commit callbacks, which run inside the command as they do
+# from a terminal.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def seeded(settings, capsys, caplog):
+    tree = load_tree(ROOT / "content")
+    assert not tree.errors, tree.errors
+    content_import(tree=tree)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    caplog.set_level(logging.INFO)
+    capsys.readouterr()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue(), capsys.readouterr(), caplog.records
+
+
+def test_seed_demo_prints_a_short_summary_with_the_logins_last(seeded):
+    out, captured, records = seeded
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) <= 12, out
+    assert COHORT_NAME in out
+    cohort = Cohort.objects.get(name=COHORT_NAME)
+    assert f"{cohort.members.count()} recruits" in out
+    assert "attempts" in out
+    assert "certificate(s)" in out
+    assert [line.split()[0] for line in lines[-len(DEMO_USERS) :]] == [email for email, *_ in DEMO_USERS]
+    # No console emails and no task logs while it runs.
+    assert "Subject:" not in captured.out + captured.err
+    assert not [r for r in records if r.levelno <= logging.INFO], [r.getMessage() for r in records][:5]
