@@ -28,6 +28,7 @@ __all__ = [
     "line_chart",
     "text_columns",
     "truncate_label",
+    "wrap_label",
 ]
 
 # 16-unit text in a 440-unit viewBox stays at 12 CSS px down to a 330 px wide chart (a card on a phone).
@@ -38,6 +39,7 @@ PAD = 8
 LABEL_COLUMNS = 18
 LEGEND_COLUMNS = 22
 LEGEND_ROW = 26
+LINE = 18  # between the lines of a wrapped label
 SWATCH = 22
 ROW = 32
 BAR = 20
@@ -74,6 +76,48 @@ def truncate_label(text: str, max_columns: int) -> str:
     return "".join(kept).rstrip() + "…"
 
 
+def wrap_label(text: str, max_columns: int) -> list[str]:
+    """``text`` whole, in lines of at most ``max_columns`` display columns (a longer word gets its own
+    lines), broken at spaces where there are any; CJK text breaks between characters."""
+    lines: list[str] = []
+    line = ""
+    for word in _words(text):
+        candidate = line + word
+        if line and text_columns(candidate.rstrip()) > max_columns:
+            lines.append(line.rstrip())
+            line = word.lstrip()
+        else:
+            line = candidate
+        while text_columns(line.rstrip()) > max_columns:
+            cut = _fit(line, max_columns)
+            lines.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _words(text: str) -> list[str]:
+    """Break opportunities: a run of non-wide characters with its trailing spaces, or one wide character."""
+    words: list[str] = []
+    for char in text:
+        narrow_run = _char_columns(char) < 2 and not words[-1].endswith(" ") if words else False
+        if words and (char == " " or (narrow_run and _char_columns(words[-1][-1]) < 2)):
+            words[-1] += char
+        else:
+            words.append(char)
+    return words
+
+
+def _fit(text: str, max_columns: int) -> int:
+    used = 0
+    for index, char in enumerate(text):
+        used += _char_columns(char)
+        if used > max_columns:
+            return max(index, 1)
+    return len(text)
+
+
 def bin_counts(values: Iterable[Number | None], bins: Sequence[float]) -> list[int]:
     """How many values fall in each bin [a, b), the last closed; None, NaN and out-of-range are skipped."""
     edges = _edges(bins)
@@ -108,23 +152,25 @@ def bar_chart(
         return _empty(title, empty_text)
     mark = _number(target)
     scale = _scale(max_value, [value for _, value in rows] + ([mark] if mark is not None else []))
-    shown = [truncate_label(label, LABEL_COLUMNS) for label, _ in rows]
+    shown = [wrap_label(label, LABEL_COLUMNS) for label, _ in rows]
     values = [_format(value, unit) for _, value in rows]
-    x0 = PAD + max(_width(label) for label in shown) + 8
+    x0 = PAD + max(_width(line) for lines in shown for line in lines) + 8
     x1 = WIDTH - PAD - max(_width(text) for text in values) - VALUE_GAP
     top = PAD + (LEGEND_ROW if mark is not None else 0)
     parts: list[SafeString] = []
-    for index, ((label, value), short, text) in enumerate(zip(rows, shown, values, strict=True)):
-        middle = top + index * ROW + ROW / 2
+    bottom = top
+    for (label, value), lines, text in zip(rows, shown, values, strict=True):
+        height = max(ROW, len(lines) * LINE + ROW - BAR)
+        middle = bottom + height / 2
+        bottom += height
         parts += [
             format_html('<g class="chart-row"><title>{}: {}</title>', label, text),
-            _text(x0 - 8, middle, short, "chart-label", anchor="end"),
+            _lines(x0 - 8, middle, lines, "chart-label", anchor="end"),
             _rect(x0, middle - BAR / 2, x1 - x0, BAR, "chart-track"),
             _rect(x0, middle - BAR / 2, (x1 - x0) * _fraction(value, scale), BAR, "chart-bar"),
             _text(WIDTH - PAD, middle, text, "chart-value", anchor="end"),
             SafeString("</g>"),
         ]
-    bottom = top + len(rows) * ROW
     parts.append(_line(x0, top, x0, bottom, "chart-axis"))
     summary = ", ".join(f"{label} {text}" for (label, _), text in zip(rows, values, strict=True))
     if mark is not None:
@@ -366,15 +412,11 @@ def grouped_bar_chart(
     summaries: list[str] = []
     slot = BAR + 2
     for (group, row), row_texts in zip(blocks, texts, strict=True):
+        lines = wrap_label(group, int((WIDTH - 2 * PAD) / CHAR))
         parts.append(
-            _text(
-                PAD,
-                y + 13,
-                truncate_label(group, int((WIDTH - 2 * PAD) / CHAR)),
-                "chart-label chart-group-label",
-            )
+            _lines(PAD, y + 13 + (len(lines) - 1) * LINE / 2, lines, "chart-label chart-group-label")
         )
-        y += 26
+        y += 26 + (len(lines) - 1) * LINE
         said = []
         for index, ((name, _), value, text) in enumerate(zip(people, row, row_texts, strict=True)):
             middle = y + slot / 2
@@ -552,6 +594,18 @@ def _text(x: float, y: float, text: str, css: str, *, anchor: str = "start") -> 
     )
 
 
+def _lines(x: float, middle: float, lines: list[str], css: str, *, anchor: str = "start") -> SafeString:
+    """One <text> of one or more lines, centred as a block on ``middle``."""
+    if len(lines) == 1:
+        return _text(x, middle, lines[0], css, anchor=anchor)
+    first = middle - (len(lines) - 1) * LINE / 2
+    spans = [
+        format_html('<tspan x="{}" y="{}" dy=".35em">{}</tspan>', _n(x), _n(first + index * LINE), line)
+        for index, line in enumerate(lines)
+    ]
+    return format_html('<text class="{}" text-anchor="{}">{}</text>', css, anchor, _join(spans))
+
+
 def _rect(x: float, y: float, width: float, height: float, css: str) -> SafeString:
     return format_html(
         '<rect class="{}" x="{}" y="{}" width="{}" height="{}"/>',
@@ -615,20 +669,32 @@ def _legend(
     """Legend entries flowed into rows across the chart width; returns the parts and the height used."""
     parts = [SafeString('<g class="chart-legend">')]
     x, y = float(PAD), top + LEGEND_ROW / 2
+    extra = 0.0  # the height a wrapped entry adds to the current row
     for label, swatch in entries:
-        short = truncate_label(label, LEGEND_COLUMNS)
-        width = SWATCH + 6 + _width(short)
+        lines = wrap_label(label, LEGEND_COLUMNS)
+        width = SWATCH + 6 + max(_width(line) for line in lines)
         if x > PAD and x + width > WIDTH - PAD:
-            x, y = float(PAD), y + LEGEND_ROW
+            x, y, extra = float(PAD), y + LEGEND_ROW + extra, 0.0
+        block = [
+            format_html('<tspan x="{}" dy="{}">{}</tspan>', _n(x + SWATCH + 6), LINE, line)
+            for line in lines[1:]
+        ]
         parts += [
             format_html("<g><title>{}</title>", label),
             swatch(x, y),
-            _text(x + SWATCH + 6, y, short, "chart-label"),
+            format_html(
+                '<text class="chart-label" x="{}" y="{}" dy=".35em">{}{}</text>',
+                _n(x + SWATCH + 6),
+                _n(y),
+                lines[0],
+                _join(block),
+            ),
             SafeString("</g>"),
         ]
+        extra = max(extra, (len(lines) - 1) * LINE)
         x += width + 18
     parts.append(SafeString("</g>"))
-    return parts, y + LEGEND_ROW / 2 - top
+    return parts, y + LEGEND_ROW / 2 + extra - top
 
 
 def _grid(

@@ -287,3 +287,24 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+// A table too wide for the screen scrolls inside its wrapper; keyboard users can only scroll what they can
+// focus, so a wrapper that scrolls becomes a named, focusable region (and stops being one when it fits).
+const scrollRegions = (root) => {
+  root.querySelectorAll(".table-wrap").forEach((wrap) => {
+    const table = wrap.querySelector("table");
+    if (wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      const caption = table && (table.caption || table.closest("section, .card")?.querySelector("h2, h3"));
+      const name = (caption && caption.textContent.trim()) || document.querySelector("h1")?.textContent.trim();
+      if (name) wrap.setAttribute("aria-label", name);
+    } else if (wrap.getAttribute("role") === "region") {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+    }
+  });
+};
+document.addEventListener("DOMContentLoaded", () => scrollRegions(document));
+window.addEventListener("resize", () => scrollRegions(document));
+document.addEventListener("htmx:afterSwap", (e) => scrollRegions(e.target.parentElement || document));

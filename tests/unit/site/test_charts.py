@@ -18,6 +18,7 @@ from trainingsite.charts import (
     line_chart,
     text_columns,
     truncate_label,
+    wrap_label,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -177,15 +178,40 @@ def test_truncated_labels_fit_their_columns(text, columns):
     assert short == text or (short.endswith("…") and text.startswith(short[:-1]))
 
 
-def test_long_cjk_label_is_truncated_with_the_full_label_in_its_title():
-    label = "安全与合规培训课程的第一部分内容概述"
-    root = parse(bar_chart([(label, 50)], title="T", empty_text="-"))
+@given(st.text(alphabet="ab 安全与合规培训", max_size=60), st.integers(min_value=2, max_value=30))
+def test_wrapped_labels_keep_every_character_and_fit_their_columns(text, columns):
+    lines = wrap_label(text, columns)
 
-    (shown,) = every(root, "text", "chart-label")
-    assert shown.text.endswith("…")
-    assert text_columns(shown.text) <= 18
+    assert all(text_columns(line) <= columns for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_long_labels_wrap_whole_onto_lines_and_the_row_grows():
+    label = "安全与合规培训课程的第一部分内容概述"
+    root = parse(bar_chart([(label, 50), ("Community management", 20)], title="T", empty_text="-"))
+
+    first, second = every(root, "text", "chart-label")
+    assert [span.text for span in first.iter(f"{SVG}tspan")] == ["安全与合规培训课程", "的第一部分内容概述"]
+    assert [span.text for span in second.iter(f"{SVG}tspan")] == ["Community", "management"]
+    assert "…" not in "".join(root.itertext())
     assert every(root, "g", "chart-row")[0].find(f"{SVG}title").text == f"{label}: 50%"
-    assert label in root.find(f"{SVG}desc").text
+    tracks = every(root, "rect", "chart-track")
+    assert num(tracks[1], "y") - num(tracks[0], "y") > 32
+
+
+def test_long_legend_entries_wrap_instead_of_being_cut():
+    root = parse(
+        line_chart(
+            [("Required modules passed on time", [(DAYS[0], 10), (DAYS[1], 20)])],
+            title="T",
+            empty_text="-",
+        )
+    )
+
+    legend = "".join(root.find(f".//{SVG}g[@class='chart-legend']").itertext())
+    assert "Required modules" in legend
+    assert "passed on time" in legend
+    assert "…" not in legend
 
 
 def test_bars_are_proportional_to_their_values_against_the_track():
