@@ -421,7 +421,13 @@ def measure(sizes: Sizes, tmp: Path, pg_url: str, redis_url: str, children: list
         note(f"starting gunicorn ({web_processes} processes), a grading and a notifications worker …")
         started = len(children)
         try:
-            env = {**os.environ, "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60"}
+            # X-Real-IP as set by the proxy: rate limits count each simulated user's address, not loopback's.
+            env = {
+                **os.environ,
+                "LOG_LEVEL": "WARNING",
+                "DB_CONN_MAX_AGE": "60",
+                "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
+            }
             workers = []
             for queue in ("grading", "notifications"):
                 worker = Process(

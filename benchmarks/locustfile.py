@@ -21,6 +21,7 @@ PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noq
 THINK = between(PLAN["think_min"], PLAN["think_max"])
 _recruits = itertools.cycle(PLAN["recruits"])
 _managers = itertools.cycle(PLAN["managers"])
+_addresses = itertools.count(1)
 _INPUT = re.compile(r"<input\b[^>]*>")
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -59,6 +60,9 @@ class Signed(HttpUser):
         self.client.headers.update(
             {"X-Forwarded-Proto": "https", "Referer": self.host.replace("http://", "https://", 1) + "/"}
         )
+        # Each simulated user is its own client address, as recruits are (benchmarks.load trusts X-Real-IP).
+        n = next(_addresses)
+        self.client.headers["X-Real-IP"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
         page = self.client.get("/accounts/login/", name="login form")
         token = _CSRF.search(page.text)
         with self.client.post(
