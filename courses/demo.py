@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from assessments import drill_services, services
 from assessments.grading import evaluate
+from assessments.grading.rubric import text_length
 from assessments.grading.scenario import best_path, choice_permutation
-from assessments.models import Attempt, AttemptStatus, Drill, DrillReview, Quiz
+from assessments.models import Attempt, AttemptStatus, Drill, DrillReview, Quiz, ReviewStatus
 from courses import services as course_services
 from courses.models import Cohort, CohortMembership, Course, CourseModule, ModuleProgress
 
@@ -105,19 +107,19 @@ def _data_solve(learner: Learner, drill: Drill) -> Attempt:
 
 
 def _written_compose(learner: Learner, drill: Drill) -> Attempt:
-    """A response that mentions each rubric concept with the learner's skill, padded to the length range."""
+    """The learner's response: one of the drill's marked samples, the better the likelier the more able the
+    learner is (a list of rubric words would fail the own-sentence grader, as it should)."""
     attempt = drill_services.drill_attempt_start(user=learner.user, drill=drill)
-    parts = []
-    for criterion in drill.data["criteria"]:
-        words = [synonyms[0] for synonyms in criterion["concepts"] if learner.rng.random() < learner.skill]
-        if criterion["required"] and learner.rng.random() < learner.skill:
-            words.insert(0, criterion["required"][0])
-        if words:
-            parts.append("关于这一点，我会写清楚：" + "、".join(words) + "，并说明具体怎么做、什么时候做。")
-    text = "".join(parts) or "我觉得这件事需要大家多多理解，我们会尽快处理。"
-    filler = "我们会把每一步的进展及时告诉大家，也欢迎大家随时提出问题和建议。"
+    samples = sorted(drill.data.get("samples") or [], key=lambda s: float(s.get("score") or 0))
+    if samples:
+        good = learner.rng.random() < learner.skill
+        sample = samples[-1] if good else samples[learner.rng.randrange(max(len(samples) - 1, 1))]
+        text = sample["text"]
+    else:
+        text = "我会先把情况核实清楚，再按流程处理，并把结果和时间告诉大家。"
     minimum = int(drill.data.get("min_chars") or 0)
-    while len(text.replace(" ", "")) < minimum:
+    filler = "我会把每一步的进展及时告诉大家，也欢迎大家随时提出问题和建议。"
+    while text_length(text) < minimum:
         text += filler
     maximum = int(drill.data.get("max_chars") or 0)
     if maximum:
@@ -131,7 +133,7 @@ def _backdate(attempt: Attempt, when: datetime) -> None:
     )
 
 
-def _module_work(learner: Learner, module, day: datetime, trainer: User | None) -> None:
+def _module_work(learner: Learner, module, day: datetime, trainers: list[User]) -> None:
     version = module.current_version
     for lesson in version.lessons.all():
         course_services.lesson_mark_read(user=learner.user, module=module, lesson_key=lesson.key)
@@ -150,24 +152,38 @@ def _module_work(learner: Learner, module, day: datetime, trainer: User | None) 
             attempt = _written_compose(learner, drill)
         attempt.refresh_from_db()
         _backdate(attempt, day + timedelta(days=1))
-        if attempt.status == AttemptStatus.NEEDS_REVIEW and trainer and learner.rng.random() < 0.5:
-            _review_accept(attempt, trainer)
+        # the trainer has marked every response of the ablest recruits, about half of the others'
+        reviewed = learner.skill >= 0.85 or learner.rng.random() < 0.5
+        if attempt.status == AttemptStatus.NEEDS_REVIEW and trainers and reviewed:
+            _review_accept(attempt, trainers)
 
 
-def _review_accept(attempt: Attempt, trainer: User) -> None:
-    """A trainer accepts the automatic suggestion, with a short comment."""
-    review = DrillReview.objects.get(attempt=attempt)
+def _review_accept(attempt: Attempt, trainers: list[User]) -> None:
+    """A trainer accepts the automatic suggestion, with a short comment; a response chosen for double marking
+    is marked by the second trainer as well, independently."""
     scores = {c["id"]: c["score"] for c in attempt.result["criteria"]}
-    drill_services.review_decide(
-        review=review,
-        scores=scores,
-        comments={},
-        comment="要点基本齐全；下次把时间安排写得更具体。",
-        acting_user=trainer,
-    )
+    for trainer in trainers:
+        review = DrillReview.objects.get(attempt=attempt)
+        if review.status == ReviewStatus.DONE:
+            return
+        drill_services.review_decide(
+            review=review,
+            scores=scores,
+            comments={},
+            comment="要点基本齐全；下次把时间安排写得更具体。",
+            acting_user=trainer,
+        )
 
 
-def demo_populate(*, recruit: User, manager: User, trainer: User, today: date | None = None) -> Cohort | None:
+def demo_populate(
+    *,
+    recruit: User,
+    manager: User,
+    trainer: User,
+    second_trainer: User | None = None,
+    today: date | None = None,
+    password: str = "",
+) -> Cohort | None:
     """Create the demo cohort on the junior track once; returns it, or None when it exists already."""
     course = Course.objects.filter(slug="junior").first()
     if course is None or Cohort.objects.filter(name=COHORT_NAME, course=course).exists():
@@ -185,9 +201,18 @@ def demo_populate(*, recruit: User, manager: User, trainer: User, today: date | 
         cohort.managers.add(manager)
     learners = [Learner(recruit, 0.9, 2, random.Random(1))]  # noqa: S311 - demo data, not secrets
     for i, (email, name, skill, pace) in enumerate(PEERS, start=2):
-        user, _ = User.objects.get_or_create(
+        user, created = User.objects.get_or_create(
             email=email, defaults={"username": email, "display_name": name, "role": Role.RECRUIT}
         )
+        if created:  # every demo recruit can sign in, with the demo password and a verified address
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save(update_fields=["password"])
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
         learners.append(Learner(user, skill, pace, random.Random(i)))  # noqa: S311 - demo data
     links = list(
         CourseModule.objects.filter(course=course)
@@ -207,7 +232,8 @@ def demo_populate(*, recruit: User, manager: User, trainer: User, today: date | 
                 start + timedelta(days=3 + 6 * n + learner.rng.randrange(3)), time(10), zone
             )
             try:
-                _module_work(learner, link.module, day, trainer if learner.user != recruit else None)
+                trainers = [u for u in (trainer, second_trainer) if u] if learner.user != recruit else []
+                _module_work(learner, link.module, day, trainers)
             except (services.AttemptError, drill_services.DrillError):
                 break  # a module still locked by one not passed: this learner stops here, as a real one would
     _passes_backdate(cohort)

@@ -48,3 +48,17 @@ def test_seed_demo_prints_a_short_summary_with_the_logins_last(seeded):
     # No console emails and no task logs while it runs.
     assert "Subject:" not in captured.out + captured.err
     assert not [r for r in records if r.levelno <= logging.INFO], [r.getMessage() for r in records][:5]
+
+
+def test_the_demo_certifies_someone_and_every_demo_recruit_can_sign_in(seeded, client):
+    from certificates.models import Certificate
+    from courses.management.commands.seed_demo import DEMO_PASSWORD
+
+    cohort = Cohort.objects.get(name=COHORT_NAME)
+    certified = Certificate.objects.filter(user__in=cohort.members.all()).select_related("user")
+    assert certified.exists()  # through the real services: written drills marked by two trainers
+    for user in cohort.members.all():
+        client.logout()
+        response = client.post("/accounts/login/", {"login": user.email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, (user.email, response.content.decode()[:300])
+        assert client.get("/").context["user"] == user

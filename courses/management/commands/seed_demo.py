@@ -10,6 +10,7 @@ DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed to the developer on pur
 DEMO_USERS = [
     ("recruit@demo.local", "新员工小林", Role.RECRUIT, False),
     ("trainer@demo.local", "王老师（培训师）", Role.TRAINER, False),
+    ("trainer2@demo.local", "李老师（第二评分人）", Role.TRAINER, False),
     ("manager@demo.local", "陈经理（用人经理）", Role.MANAGER, False),
     ("admin@demo.local", "管理员", Role.RECRUIT, True),
 ]
@@ -57,6 +58,8 @@ class Command(BaseCommand):
                 recruit=User.objects.get(email="recruit@demo.local"),
                 manager=User.objects.get(email="manager@demo.local"),
                 trainer=User.objects.get(email="trainer@demo.local"),
+                second_trainer=User.objects.get(email="trainer2@demo.local"),
+                password=DEMO_PASSWORD,
             )
         finally:
             app.conf.task_always_eager = eager
