@@ -345,6 +345,7 @@ def submit_latency_measure(port: int, prepared: list[Prepared], datas: list[dict
     """HTTP submit → row reads ``graded``, one attempt at a time on idle queues, polling the row every ms."""
     from django.db import connection
 
+    from assessments.masking import value_token
     from benchmarks.synthetic import answer_form
 
     latencies = []
@@ -353,7 +354,14 @@ def submit_latency_measure(port: int, prepared: list[Prepared], datas: list[dict
         csrf, cookies = session_cookie(item.user)
         fields = [("csrfmiddlewaretoken", csrf)]
         for pos, data in enumerate(datas, start=1):
-            fields += answer_form(pos, data, item.answers[pos])
+            fields += answer_form(
+                pos,
+                data,
+                item.answers[pos],
+                lambda stored, pos=pos, attempt=item.attempt_id: value_token(
+                    attempt_id=attempt, position=pos, stored_id=stored
+                ),
+            )
         body = urlencode(fields)
         with connection.cursor() as cursor:
             start = time.perf_counter()

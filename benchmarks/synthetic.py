@@ -8,6 +8,7 @@ hints and explanations, so rendering and grading see the same variety as the rea
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -197,14 +198,19 @@ def answer_for(data: dict[str, Any], rng: random.Random, right: float = 0.7) -> 
     raise ValueError(kind)
 
 
-def answer_form(position: int, data: dict[str, Any], answer: Any) -> list[tuple[str, str]]:
-    """The form fields a browser would post for ``answer`` (assessments/forms.py reads them back)."""
+def answer_form(
+    position: int, data: dict[str, Any], answer: Any, token: Callable[[str], str] = str
+) -> list[tuple[str, str]]:
+    """The form fields a browser would post for ``answer`` (assessments/forms.py reads them back); ``token``
+    turns a stored id into the value the attempt's page shows (assessments.masking)."""
     kind = data["type"]
     name = f"q{position}"
     if kind == "multiple":
-        return [(name, a) for a in answer]
+        return [(name, token(a)) for a in answer]
     if kind == "ordering":
-        return [(f"{name}-{item}", str(rank)) for rank, item in enumerate(answer, start=1)]
+        return [(f"{name}-{token(item)}", str(rank)) for rank, item in enumerate(answer, start=1)]
     if kind == "matching":
-        return [(f"{name}-{left}", right) for left, right in answer.items()]
+        return [(f"{name}-{token(left)}", token(right)) for left, right in answer.items()]
+    if kind in ("single", "truefalse"):
+        return [(name, token(str(answer)))]
     return [(name, str(answer))]
