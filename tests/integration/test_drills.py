@@ -452,8 +452,8 @@ def test_review_pages_query_counts_are_pinned_and_do_not_grow(
     assert len(ctx.captured_queries) == REVIEW_PAGE_QUERIES
 
 
-REVIEW_QUEUE_QUERIES = 5  # pending, decided, double-marking agreement, session, user
-REVIEW_PAGE_QUERIES = 4  # session, user, the review with its attempt, its score changes
+REVIEW_QUEUE_QUERIES = 6  # pending, decided, double-marking agreement, session, user, header badge count
+REVIEW_PAGE_QUERIES = 5  # session, user, the review with its attempt, its score changes, header badge
 
 
 def test_a_reviewed_response_shows_the_automatic_score_beside_the_trainers(

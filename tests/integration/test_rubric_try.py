@@ -66,8 +66,8 @@ def test_a_good_answer_passes(drill_module, tmp_path: Path) -> None:
         "percent": "100.00",
         "passed": True,
         "criteria": [
-            {"id": "acknowledge", "score": "2.00", "max": "2.00", "reasons": []},
-            {"id": "action", "score": "2.00", "max": "2.00", "reasons": []},
+            {"id": "acknowledge", "score": "2.00", "max": "2.00", "level": 4, "reasons": []},
+            {"id": "action", "score": "2.00", "max": "2.00", "level": 4, "reasons": []},
         ],
         "notes": [],
         "own_sentences": 4,
