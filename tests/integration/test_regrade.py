@@ -393,7 +393,7 @@ def test_staff_admins_may_use_the_trainer_pages(two_attempts, client, django_use
 
 
 # Query counts: session + user (2), then a fixed number per page whatever the data.
-# Each trainer page also counts the review queue once for the header badge (trainingsite/context_processors.py).
+# Each trainer page also counts the review queue once for its header badge (context_processors).
 TRAINER_PINNED = {"questions": 4, "regrade": 9, "job": 4, "progress": 3, "attempts": 4, "attempt": 6}
 
 
