@@ -116,7 +116,8 @@ def test_with_redis_the_limit_is_shared_by_every_web_process(client, verified, r
             forget()
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])  # hashing is not under test
+# Fast hashing: hashing is not under test here.
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_a_whole_cohort_behind_one_office_address_signs_in_at_nine(client, django_user_model):
     """An office NAT shows every recruit with one address: 60 sign-ins in a minute all succeed (allauth's
     default of 30 successful logins a minute per address would turn the 31st away with a 429)."""
