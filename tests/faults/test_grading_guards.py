@@ -80,8 +80,12 @@ def test_sweep_task_submits_attempts_past_their_deadline(recruit_client, recruit
         ("assessments.tasks.grade_attempt", "grading"),
         ("assessments.tasks.sweep_attempts", "grading"),
         ("certificates.tasks.notify_certificate_issued", "notifications"),
-        ("assessments.tasks.item_statistics_compute", "reports"),
-        ("courses.tasks.cohort_report_build", "reports"),
+        # Tasks that exist, where these rows named ones that only the removed name patterns matched.
+        ("assessments.analysis_tasks.refresh_statistics", "reports"),
+        ("courses.tasks.run_export", "reports"),
+        ("certificates.tasks.evaluate_for_user", "notifications"),
+        ("notifications.tasks.send_notification_email", "notifications"),
+        ("assessments.regrade_tasks.regrade_question", "grading"),
     ],
 )
 def test_tasks_are_routed_to_their_queue(task, queue):
