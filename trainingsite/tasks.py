@@ -68,5 +68,7 @@ class Doorbell(RetryingTask):
 def route_to_declared_queue(name: str, args, kwargs, options, task=None, **kw) -> dict[str, Any] | None:
     """``task_routes``: a message goes to the queue its task declares, sent by the task object or by name
     (``send_task``, beat). A queue given at the call (``apply_async(queue=...)``) still wins."""
+    if task is None and name not in app.tasks:
+        app.autodiscover_tasks(force=True)  # a process that has not imported the apps' tasks modules yet
     queue = getattr(task or app.tasks.get(name), "queue_name", None)
     return {"queue": queue} if queue else None
