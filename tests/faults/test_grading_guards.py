@@ -142,3 +142,15 @@ def test_health_with_redis_down_is_degraded_not_down(send_to, client):
     report = response.json()
     assert (report["database"], report["status"]) == ("ok", "degraded")
     assert report["redis"] == "error: ConnectionError"
+
+
+def test_grading_has_no_test_pause_in_production_code():
+    """The fault tests' pause lives in tests/faults/grading_delay.py, loaded only into their workers."""
+    import inspect
+
+    from assessments import services
+
+    source = inspect.getsource(services.attempt_grade)
+    assert "sleep" not in source
+    assert "environ" not in source
+    assert services._statistics_request.__module__ == "assessments.services", "not patched in this process"
