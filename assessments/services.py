@@ -275,8 +275,6 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
     nothing, so there is one score and one progress update. ``max_tries`` parks an attempt whose grading
     keeps being cut off (the worker killed mid-way each time) as an error instead of looping for ever.
     """
-    import os
-
     from django.db.models import F
 
     from courses.services import progress_update
@@ -324,10 +322,6 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
         progress_update(user_id=attempt.user_id, module_id=attempt.module_id)
         attempt_notify_graded(attempt=attempt)
         _statistics_request(attempt=attempt)
-        if os.environ.get("GRADING_TEST_DELAY_S"):
-            # Fault tests only (tests/faults/): hold the lock with nothing committed, so a test can kill
-            # the worker mid-grading or deliver a duplicate that must wait. Never set in production.
-            time.sleep(float(os.environ["GRADING_TEST_DELAY_S"]))
     logger.info("attempt %s graded: %s/%s", attempt_id, attempt.score, attempt.max_score)
     return attempt
 

@@ -6,42 +6,23 @@ exponential backoff and a cap; anything else a grader raises parks that one atte
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from assessments import services
 from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
 from trainingsite.celery import sweep_mark
+from trainingsite.tasks import QUEUE_GRADING, Doorbell
 
 logger = logging.getLogger(__name__)
-
-
-class Doorbell(Task):
-    """A task whose message only rings the bell: the row it names is already committed as ``submitted``.
-
-    When Redis cannot take the message, sending logs and returns instead of failing the request that
-    committed the row; the sweeper sends it again once Redis is back.
-    """
-
-    def apply_async(self, args=None, kwargs=None, *rest, **options):
-        try:
-            return super().apply_async(args, kwargs, *rest, **options)
-        except BrokerUnavailable as exc:
-            logger.warning("%s%s not sent (%s); the sweeper will send it again", self.name, args or "", exc)
-            return None
 
 
 @shared_task(
     bind=True,
     base=Doorbell,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
+    queue_name=QUEUE_GRADING,
     retry_backoff_max=settings.GRADING_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
     max_retries=settings.GRADING_MAX_RETRIES,
 )
 def grade_attempt(self, attempt_id: int) -> None:
@@ -57,7 +38,7 @@ def grade_attempt(self, attempt_id: int) -> None:
         services.attempt_mark_error(attempt_id=attempt_id, reason=f"{exc.__class__.__name__}: {exc}")
 
 
-@shared_task
+@shared_task(queue_name=QUEUE_GRADING)
 def sweep_attempts() -> int:
     """Submit attempts past their deadline, and re-queue attempts left ``submitted`` too long.
 

@@ -8,8 +8,8 @@ running at the same time out of its queues. It starts 2 ``celery -A trainingsite
 (concurrency 1 each, the grading and notifications queues) and a gunicorn (2 processes) on a free 127.0.0.1
 port, all stopped by pid at the end, and prints one JSON line:
 
-- the floor: ``noop_tasks_per_s`` (``trainingsite.noop``, sent in a batch, until every result is back) and
-  ``noop_rtt_p50_ms`` / ``noop_rtt_p95_ms`` (one task at a time, send → result);
+- the floor: ``noop_tasks_per_s`` (``trainingsite.celery.noop``, sent in a batch, until every result is
+  back) and ``noop_rtt_p50_ms`` / ``noop_rtt_p95_ms`` (one task at a time, send → result);
 - ``grading_attempts_per_s``: 20-question objective attempts graded per second, measured the same way as
   the no-op throughput (send ``grade_attempt`` for a batch of submitted attempts, until every row is graded),
   and ``ratio`` = grading / no-op throughput;

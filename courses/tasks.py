@@ -7,19 +7,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from courses import manager_services
 from trainingsite.celery import TRANSIENT_DB_ERRORS as TRANSIENT
+from trainingsite.tasks import QUEUE_REPORTS, RetryingTask
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="courses.tasks.run_export",
     bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
+    base=RetryingTask,
+    queue_name=QUEUE_REPORTS,
     max_retries=5,
     # Under the broker's visibility timeout (settings), so a long export is never delivered twice at once.
     soft_time_limit=120,

@@ -276,20 +276,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
-# Three queues, so a slow report or a mail outage never delays grading. First matching pattern wins.
+# Three queues (trainingsite/tasks.py), so a slow report or a mail outage never delays grading. Each task
+# declares its queue in its decorator; a message sent by name goes to the queue its task declares.
 CELERY_TASK_DEFAULT_QUEUE = "grading"
-CELERY_TASK_ROUTES = {
-    "assessments.tasks.grade_attempt": {"queue": "grading"},
-    "assessments.tasks.sweep_attempts": {"queue": "grading"},
-    "*.tasks.notify_*": {"queue": "notifications"},
-    "*.tasks.send_*": {"queue": "notifications"},
-    "*.tasks.*_report*": {"queue": "reports"},
-    "*.tasks.*statistics*": {"queue": "reports"},
-    "*.tasks.*export*": {"queue": "reports"},
-    "courses.tasks.*": {"queue": "notifications"},
-    "certificates.*": {"queue": "notifications"},
-    "assessments.regrade_question": {"queue": "grading"},
-}
+CELERY_TASK_ROUTES = ("trainingsite.tasks.route_to_declared_queue",)
 # Celery's Django fixup closes the database connection around every task unless this is set: reconnecting
 # cost more than the grading itself. trainingsite/celery.py applies Django's own rule between tasks instead,
 # so CONN_MAX_AGE (DB_CONN_MAX_AGE) and CONN_HEALTH_CHECKS govern workers as they govern web requests.

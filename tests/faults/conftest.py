@@ -277,9 +277,10 @@ def pg_proxy(require_postgres, transactional_db) -> Iterator[PgProxy]:
 class QueueWorker(WorkerProcess):
     """``WorkerProcess`` on chosen queues (the bulk tests leave the certificate checks they cause queued)."""
 
-    def __init__(self, *args, queues: str, **kwargs) -> None:
+    def __init__(self, *args, queues: str, include: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.queues = queues
+        self.include = include
 
     def start(self, timeout: float = 60) -> None:
         env = {
@@ -294,6 +295,8 @@ class QueueWorker(WorkerProcess):
         cmd = [sys.executable, "-m", "celery", "-A", "trainingsite", "worker", "--loglevel=INFO"]
         cmd += [f"--concurrency={self.concurrency}", "--pool=prefork", "-Q", self.queues]
         cmd += ["--without-gossip", "--without-mingle", "-n", f"fault-{os.getpid()}-{time.monotonic_ns()}@%h"]
+        if self.include:
+            cmd += ["--include", self.include]
         self.logfile = self.log.open("w")
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=self.logfile, stderr=subprocess.STDOUT, start_new_session=True
@@ -316,15 +319,23 @@ def workers(require_postgres, transactional_db, tmp_path) -> Iterator[callable]:
         concurrency: int = 1,
         db_url: str | None = None,
         queues: str = "grading,notifications,reports",
+        grading_delay_s: float | None = None,
         **env: str,
     ) -> WorkerProcess:
+        """``grading_delay_s``: grading holds its row lock that long before commit (grading_delay.py)."""
         log = tmp_path / f"worker-{len(started)}.log"
+        include = ""
+        if grading_delay_s is not None:
+            include = "tests.faults.grading_delay"
+            env["FAULT_GRADING_DELAY_S"] = str(grading_delay_s)
         worker = QueueWorker(
-            broker_url, db_url or database_url_for_test_db(), log, concurrency, queues=queues
+            broker_url, db_url or database_url_for_test_db(), log, concurrency, queues=queues, include=include
         )
         started.append(worker)
         with environ(**env):
             worker.start()
+        if include:  # the line tests/faults/grading_delay.py prints (never imported here: it patches grading)
+            assert "fault tests: grading holds its row lock" in log.read_text(), "the worker loaded the pause"
         return worker
 
     yield start

@@ -48,7 +48,7 @@ def test_duplicate_delivery_at_once_scores_once(
     [user] = recruits(1)
     [attempt_id] = submitted_attempts(module=imported, users=[user], per_user=1)
     outbox = tmp_path / "mail"
-    worker = workers(redis.url, concurrency=2, GRADING_TEST_DELAY_S="1.5", EMAIL_FILE_PATH=str(outbox))
+    worker = workers(redis.url, concurrency=2, grading_delay_s=1.5, EMAIL_FILE_PATH=str(outbox))
 
     grade_attempt.delay(attempt_id)
     grade_attempt.delay(attempt_id)

@@ -1,7 +1,7 @@
 """Fault 1: a worker is SIGKILLed in the middle of grading; the attempt is graded exactly once afterwards.
 
-``GRADING_TEST_DELAY_S`` (read by ``attempt_grade`` only when set) holds the row lock inside the grading
-transaction, everything written but nothing committed, so the kill lands mid-grading for certain.
+The worker loads ``tests/faults/grading_delay.py`` (``grading_delay_s``), which holds the row lock inside the
+grading transaction, everything written but nothing committed, so the kill lands mid-grading for certain.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_killed_pool_process_mid_grading_is_redelivered_and_graded_once(
     send_to(redis.url)
     [user] = recruits(1)
     [attempt_id] = submitted_attempts(module=imported, users=[user], per_user=1)
-    worker = workers(redis.url, GRADING_TEST_DELAY_S="2")
+    worker = workers(redis.url, grading_delay_s=2)
     [child] = pool_children(worker.pid)
 
     grade_attempt.delay(attempt_id)
@@ -73,7 +73,7 @@ def test_killed_worker_mid_grading_is_graded_once_by_a_new_worker(
     send_to(redis.url)
     [user] = recruits(1)
     [attempt_id] = submitted_attempts(module=imported, users=[user], per_user=1)
-    first = workers(redis.url, GRADING_TEST_DELAY_S="2", **limits)
+    first = workers(redis.url, grading_delay_s=2, **limits)
 
     grade_attempt.delay(attempt_id)
     wait_until(lambda: tries(attempt_id) == 1, 20, "grading started")

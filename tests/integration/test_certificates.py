@@ -163,6 +163,17 @@ def test_a_track_that_requires_a_drill_is_not_met_until_drills_are_graded(recrui
 
 
 @pytest.mark.django_db
+def test_a_delivery_under_the_task_old_name_still_issues_the_certificate(named_recruit, imported, track):
+    """``certificates.evaluate_for_user`` was the task's name until it was renamed: kept for one release."""
+    from trainingsite.celery import app
+
+    progress_set(named_recruit, imported, "90.00")
+    issued = app.tasks["certificates.evaluate_for_user"].apply(args=[named_recruit.pk]).get()
+    [certificate] = Certificate.objects.filter(user=named_recruit, course=track)
+    assert issued == [certificate.pk]
+
+
+@pytest.mark.django_db
 def test_duplicate_evaluations_and_task_deliveries_issue_exactly_once(named_recruit, imported, track):
     progress_set(named_recruit, imported, "90.00")
     first = evaluate(named_recruit, track)
@@ -673,7 +684,7 @@ def test_the_worker_issues_the_certificate_after_grading(
         lambda: Certificate.objects.filter(pk=certificate.pk, notified_at__isnull=False).exists(), timeout=60
     )
     log = celery_worker_process.log.read_text()
-    assert "certificates.evaluate_for_user[" in log
+    assert "certificates.tasks.evaluate_for_user[" in log  # the true name; the old one is an alias now
     assert "certificates.tasks.notify_certificate_issued[" in log
     assert Certificate.objects.count() == 1
 

@@ -564,10 +564,27 @@ def test_the_task_runs_on_a_real_worker(celery_worker_process, quiz, five_attemp
 def test_the_task_is_routed_to_the_reports_queue():
     from trainingsite.celery import app
 
-    assert refresh_statistics.name == "assessments.tasks.refresh_statistics"
+    assert refresh_statistics.name == "assessments.analysis_tasks.refresh_statistics"
     route = app.amqp.router.route({}, refresh_statistics.name, task_type=refresh_statistics)
     assert route["queue"].name == "reports"
     assert refresh_statistics.acks_late
+
+
+@pytest.mark.services
+@pytest.mark.worker
+def test_a_message_under_the_old_name_is_still_run_by_the_worker(celery_worker_process, quiz, five_attempts):
+    """Queued before the deploy that renamed the task: the worker still knows the old name (one release)."""
+    from trainingsite.celery import app
+
+    module_id = quiz.version.module_id
+    app.send_task("assessments.tasks.refresh_statistics", args=[module_id, KEY])
+
+    def computed():
+        row = AssessmentStatistics.objects.filter(module_id=module_id, key=KEY).first()
+        return row if row and row.data.get("attempts") == 5 else None
+
+    wait_for(computed, timeout=60)
+    assert "Task assessments.tasks.refresh_statistics[" in celery_worker_process.log.read_text()
 
 
 def test_the_task_computes_in_process_when_eager(quiz, five_attempts):

@@ -222,6 +222,22 @@ def test_a_duplicate_delivery_of_a_finished_job_does_nothing(two_attempts, conte
     assert ScoreChange.objects.count() == 2
 
 
+def test_a_delivery_under_the_task_old_name_still_runs_the_job(two_attempts, content_root, trainer):
+    """``assessments.regrade_question`` was the task's name until it was renamed: kept for one release."""
+    from assessments.services import regrade_job_start
+    from trainingsite.celery import app
+
+    module, _failing, _passing = two_attempts
+    correct_the_definition_key(content_root)
+    job = regrade_job_start(
+        question=Question.objects.get(module=module, key="q-definition"), reason="r", acting_user=trainer
+    )
+    app.tasks["assessments.regrade_question"].apply(args=[job.pk])
+    job.refresh_from_db()
+    assert (job.done, job.changed) == (2, 2)
+    assert ScoreChange.objects.count() == 2
+
+
 def test_an_interrupted_job_resumes_after_the_last_whole_attempt(two_attempts, content_root, trainer):
     from assessments.services import regrade_job_run
 
