@@ -667,35 +667,38 @@ def test_editor_and_history_pages_are_titled_by_the_module_title_not_its_slug(tr
 
 
 @pytest.mark.parametrize(
-    ("language", "level_text", "choice_text"),
+    ("language", "level_text", "choice_text", "lesson_text"),
     [
         (
             "zh-hans",
             "level“wizard”必须是以下之一：junior, intermediate, senior, manager",
             "truefalse 题“q-true-false”需要恰好一个 `- [x]` 选项，现在有 0 个",
+            "课时 id“bad id”无效：只能使用字母、数字、'-' 和 '_'",
         ),
         (
             "en",
             "level 'wizard' must be one of junior, intermediate, senior, manager",
             "truefalse question 'q-true-false' needs exactly one `- [x]` choice, not 0",
+            "bad lesson id 'bad id': use letters, digits, '-' and '_'",
         ),
     ],
     ids=["zh-hans", "en"],
 )
-def test_preview_shows_validator_messages_in_the_readers_language(
-    trainer_client, imported, language, level_text, choice_text
+def test_preview_shows_parser_and_validator_messages_in_the_readers_language(
+    trainer_client, imported, language, level_text, choice_text, lesson_text
 ):
+    source = BROKEN.replace("{#metrics}", "{#bad id}")  # a syntax error beside the two validator errors
     trainer_client.cookies["django_language"] = language
-    response = trainer_client.post(reverse("author_preview"), {"source": BROKEN, "slug": "demo-basics"})
+    response = trainer_client.post(reverse("author_preview"), {"source": source, "slug": "demo-basics"})
     assert response.status_code == 200
     items: dict[str, str] = {}  # line -> the messages shown for it
     for item in response.content.decode().split('data-testid="message"')[1:]:
         line = item.split('data-goto-line="')[1].split('"')[0]
         items[line] = items.get(line, "") + item.split("</li>")[0]
-    level_line = BROKEN.splitlines().index("level: wizard") + 1
-    question_line = BROKEN.splitlines().index("::: question q-true-false") + 1
-    assert escape(level_text) in items[str(level_line)]
-    assert escape(choice_text) in items[str(question_line)]
+    lines = source.splitlines()
+    assert escape(level_text) in items[str(lines.index("level: wizard") + 1)]
+    assert escape(choice_text) in items[str(lines.index("::: question q-true-false") + 1)]
+    assert escape(lesson_text) in items[str(lines.index("# 社群运营的指标 {#bad id}") + 1)]
     # What the command line and the logs read stays English whatever the page's language.
     texts = {m.text for m in response.context["preview"].check.errors}
     assert "level 'wizard' must be one of junior, intermediate, senior, manager" in texts

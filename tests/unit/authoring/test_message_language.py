@@ -1,20 +1,22 @@
-"""Validator messages keep English text for the command line and tests, and read in the reader's language
-where a page shows them (#12.18)."""
+"""Parser and validator messages keep English text for the command line and tests, and read in the reader's
+language where a page shows them (#12.18)."""
 
 from __future__ import annotations
 
 import ast
 
+import pytest
 from django.utils import translation
 
 from courses.authoring import validate
+from courses.authoring.parser import parse_module
 from courses.authoring.specs import ContentTree, Module, message
 from tests.conftest import ROOT
 
 
-def marked_templates() -> list[str]:
-    """Every string validate.py marks for translation with ``_(...)``."""
-    tree = ast.parse((ROOT / "courses" / "authoring" / "validate.py").read_text(encoding="utf-8"))
+def marked_templates(name: str) -> list[str]:
+    """Every string courses/authoring/<name> marks for translation with ``_(...)``."""
+    tree = ast.parse((ROOT / "courses" / "authoring" / name).read_text(encoding="utf-8"))
     return [
         node.args[0].value
         for node in ast.walk(tree)
@@ -25,9 +27,10 @@ def marked_templates() -> list[str]:
     ]
 
 
-def test_every_validator_template_has_a_chinese_translation():
-    templates = marked_templates()
-    assert len(templates) > 80
+@pytest.mark.parametrize(("name", "at_least"), [("validate.py", 80), ("parser.py", 45)])
+def test_every_parser_and_validator_template_has_a_chinese_translation(name, at_least):
+    templates = marked_templates(name)
+    assert len(templates) >= at_least
     with translation.override("zh-hans"):
         assert [t for t in templates if translation.gettext(t) == t] == []
 
@@ -51,3 +54,12 @@ def test_a_message_with_a_literal_percent_sign_reads_the_same_in_text_and_englis
     assert built.text == "score 40% of 100"
     with translation.override("en"):
         assert built.localized() == "score 40% of 100"
+
+
+def test_a_syntax_error_reads_in_chinese_and_keeps_its_line():
+    source = "---\nslug: m\ntitle: M\n---\n\n# Lesson {#bad id}\n"
+    _spec, messages = parse_module([("m.md", source)])
+    found = next(m for m in messages if "bad lesson id" in m.text)
+    assert (found.line, found.text) == (6, "bad lesson id 'bad id': use letters, digits, '-' and '_'")
+    with translation.override("zh-hans"):
+        assert found.localized() == "课时 id“bad id”无效：只能使用字母、数字、'-' 和 '_'"
