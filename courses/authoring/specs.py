@@ -51,7 +51,25 @@ class Message:
         """The text in the active language (``text`` itself for a message without a template)."""
         if not self.template:
             return self.text
-        return gettext(self.template) % self.params
+        return gettext(self.template) % _localized(self.params)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translatable part of a message built elsewhere (a scenario problem): English as ``str``."""
+
+    template: str
+    params: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def __str__(self) -> str:
+        return self.template % self.params
+
+    def localized(self) -> str:
+        return gettext(self.template) % _localized(self.params)
+
+
+def _localized(params: dict[str, object]) -> dict[str, object]:
+    return {key: value.localized() if isinstance(value, Phrase) else value for key, value in params.items()}
 
 
 def message(

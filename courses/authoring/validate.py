@@ -33,6 +33,7 @@ from courses.authoring.specs import (
     Criterion,
     Drill,
     Module,
+    Phrase,
     Question,
     Quiz,
     ScenarioStep,
@@ -513,17 +514,16 @@ def _scenario(check: _Check, d: Drill) -> None:
         if s.is_ending and s.outcome not in OUTCOMES:
             check.error(path, s.line, _("ending '%(id)s': outcome must be good, neutral or bad"), id=s.id)
     for problem in graph_problems(d.start, scenario_graph(d)):
-        # The grader's problem texts are English: only the drill prefix is translated.
+        # The grader's problems are English; those with a template are translated with the message.
+        text = Phrase(problem.template, problem.params) if problem.template else problem.message
         step = specs.get(problem.step)
         report = check.error if problem.level == "error" else check.warn
         if step is None:
-            report(path, line, _("drill '%(drill)s': %(problem)s"), drill=d.id, problem=problem.message)
+            report(path, line, _("drill '%(drill)s': %(problem)s"), drill=d.id, problem=text)
         elif problem.choice is not None:
-            report(
-                path, step.choices[problem.choice].line or step.line, "%(problem)s", problem=problem.message
-            )
+            report(path, step.choices[problem.choice].line or step.line, "%(problem)s", problem=text)
         else:
-            report(path, step.line, "%(problem)s", problem=problem.message)
+            report(path, step.line, "%(problem)s", problem=text)
 
 
 def scenario_graph(d: Drill) -> dict[str, dict[str, Any]]:

@@ -11,12 +11,12 @@ from django.utils import translation
 from courses.authoring import validate
 from courses.authoring.parser import parse_module
 from courses.authoring.specs import ContentTree, Module, message
-from tests.conftest import ROOT
+from tests.conftest import FIXTURE_DRILLS, ROOT
 
 
 def marked_templates(name: str) -> list[str]:
-    """Every string courses/authoring/<name> marks for translation with ``_(...)``."""
-    tree = ast.parse((ROOT / "courses" / "authoring" / name).read_text(encoding="utf-8"))
+    """Every string the module at ``name`` marks for translation with ``_(...)``."""
+    tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
     return [
         node.args[0].value
         for node in ast.walk(tree)
@@ -27,7 +27,14 @@ def marked_templates(name: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(("name", "at_least"), [("validate.py", 80), ("parser.py", 45)])
+@pytest.mark.parametrize(
+    ("name", "at_least"),
+    [
+        ("courses/authoring/validate.py", 80),
+        ("courses/authoring/parser.py", 45),
+        ("assessments/grading/scenario.py", 12),
+    ],
+)
 def test_every_parser_and_validator_template_has_a_chinese_translation(name, at_least):
     templates = marked_templates(name)
     assert len(templates) >= at_least
@@ -63,3 +70,16 @@ def test_a_syntax_error_reads_in_chinese_and_keeps_its_line():
     assert (found.line, found.text) == (6, "bad lesson id 'bad id': use letters, digits, '-' and '_'")
     with translation.override("zh-hans"):
         assert found.localized() == "课时 id“bad id”无效：只能使用字母、数字、'-' 和 '_'"
+
+
+def test_a_scenario_problem_reads_in_chinese_inside_the_drill_message():
+    source = (FIXTURE_DRILLS / "modules" / "drills-demo.md").read_text(encoding="utf-8")
+    broken = source.replace("(#s2) {points=3}", "(#s9) {points=3}", 1)
+    spec, _messages = parse_module([("drills-demo.md", broken)])
+    tree = ContentTree(modules=[spec])
+    validate.validate_tree(tree)
+    found = next(m for m in tree.messages if "#s9" in m.text)
+    assert found.line == broken.splitlines().index("- [在群里回应，并私信了解情况](#s9) {points=3}") + 1
+    assert found.text == "choice '在群里回应，并私信了解情况' leads to '#s9', which is not a step"
+    with translation.override("zh-hans"):
+        assert found.localized() == "选项“在群里回应，并私信了解情况”指向“#s9”，但没有这个步骤"
