@@ -13,15 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from assessments.grading.base import CENT, ZERO, InvalidAnswer, Result
+from assessments.grading.base import mark as _
 
 MAX_STEPS = 200  # steps in one scenario; keeps the recursive searches far from Python's limit
 MAX_PATH_LENGTH = 500  # steps in one played path, revisits included
 MAX_SEARCH = 200_000  # paths tried by best_path in a graph with loops before it gives up
-
-
-def _(template: str) -> str:
-    """Marks a message template for makemessages; this module stays free of Django."""
-    return template
 
 
 @dataclass(frozen=True)
@@ -306,7 +302,7 @@ def _walk(data: Mapping[str, Any], path: Sequence[Mapping[str, Any]]) -> list[tu
     expected = data["start"]
     if expected not in steps:
         raise ValueError(f"start step '{expected}' does not exist")
-    for n, (sid, k, _) in enumerate(walked, start=1):
+    for n, (sid, k, _when) in enumerate(walked, start=1):
         if sid != expected:
             raise InvalidAnswer(f"Step {n} of the path should be '{expected}', not '{sid}'.")
         choices = _choices(steps[sid])

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from assessments.grading.base import InvalidAnswer
+from assessments.grading.base import InvalidAnswer, Problem
 from assessments.grading.datasets import GENERATORS, params_problems
 from assessments.grading.drills import WRITTEN_GRADERS
 from assessments.grading.expressions import problems as expression_problems
@@ -556,7 +556,14 @@ def _data(check: _Check, d: Drill) -> None:
             allowed=", ".join(GENERATORS),
         )
     for problem in params_problems(d.generator, d.params) if d.generator else []:
-        check.error(path, line, _("drill '%(drill)s': %(problem)s"), drill=d.id, problem=problem)
+        # A Problem keeps its English template, so it is translated with the message.
+        check.error(
+            path,
+            line,
+            _("drill '%(drill)s': %(problem)s"),
+            drill=d.id,
+            problem=Phrase(problem.template, problem.params) if isinstance(problem, Problem) else problem,
+        )
     if not d.questions:
         check.error(path, line, _("data drill '%(drill)s' needs at least one `::: question`"), drill=d.id)
     for q in d.questions:

@@ -33,6 +33,7 @@ def marked_templates(name: str) -> list[str]:
         ("courses/authoring/validate.py", 80),
         ("courses/authoring/parser.py", 45),
         ("assessments/grading/scenario.py", 12),
+        ("assessments/grading/datasets.py", 5),
     ],
 )
 def test_every_parser_and_validator_template_has_a_chinese_translation(name, at_least):
@@ -83,3 +84,20 @@ def test_a_scenario_problem_reads_in_chinese_inside_the_drill_message():
     assert found.text == "choice '在群里回应，并私信了解情况' leads to '#s9', which is not a step"
     with translation.override("zh-hans"):
         assert found.localized() == "选项“在群里回应，并私信了解情况”指向“#s9”，但没有这个步骤"
+
+
+def test_a_data_drill_parameter_problem_reads_in_chinese_inside_the_drill_message():
+    source = (FIXTURE_DRILLS / "modules" / "drills-demo.md").read_text(encoding="utf-8")
+    spec, _messages = parse_module([("drills-demo.md", source)])
+    drill = next(d for d in spec.drills if d.kind == "data")
+    drill.params = {"bogus": "1"}
+    tree = ContentTree(modules=[spec])
+    validate.validate_tree(tree)
+    found = next(m for m in tree.messages if "bogus" in m.text)
+    assert found.text.startswith(
+        f"drill '{drill.id}': {drill.generator} has no parameter 'bogus' (its parameters are "
+    )
+    with translation.override("zh-hans"):
+        assert found.localized().startswith(
+            f"演练“{drill.id}”：{drill.generator} 没有参数“bogus”（它的参数是 "
+        )
