@@ -331,17 +331,11 @@ class _Values:
         self.report.error(self.path, self.line(key), _("'%(key)s' must be a list like [a, b]"), key=key)
         return []
 
-    def unknown(self, known: tuple[str, ...], what: str) -> None:
+    def unknown(self, known: tuple[str, ...], template: str) -> None:
+        """Report each key not in ``known`` with ``template`` (its values: key, known)."""
         for key in self.data:
             if key not in known:
-                self.report.error(
-                    self.path,
-                    self.line(str(key)),
-                    _("unknown %(what)s key '%(key)s' (known: %(known)s)"),
-                    what=what,
-                    key=key,
-                    known=", ".join(known),
-                )
+                self.report.error(self.path, self.line(str(key)), template, key=key, known=", ".join(known))
 
 
 # ---------------------------------------------------------------- module body
@@ -1039,7 +1033,7 @@ def parse_module(files: list[tuple[str, str]]) -> tuple[Module | None, list[Mess
     module = None
     if data is not None:
         values = _Values(path, data, key_lines, report)
-        values.unknown(MODULE_KEYS, "front matter")
+        values.unknown(MODULE_KEYS, _("unknown front matter key '%(key)s' (known: %(known)s)"))
         module = Module(
             slug=values.text("slug"),
             title=values.text("title"),
@@ -1078,7 +1072,7 @@ def parse_course(path: str, text: str) -> tuple[Course | None, list[Message]]:
     if data is None:
         return None, report.messages
     values = _Values(path, data, key_lines, report)
-    values.unknown(COURSE_KEYS, "course")
+    values.unknown(COURSE_KEYS, _("unknown course key '%(key)s' (known: %(known)s)"))
     course = Course(
         slug=values.text("slug"),
         title=values.text("title"),
@@ -1125,7 +1119,7 @@ def _course_modules(
             )
             continue
         entry = _Values(path, item, _node_lines(item_node), report, line)
-        entry.unknown(COURSE_MODULE_KEYS, "course module")
+        entry.unknown(COURSE_MODULE_KEYS, _("unknown course module key '%(key)s' (known: %(known)s)"))
         entries.append(
             CourseModule(
                 slug=entry.text("slug"),
@@ -1147,7 +1141,7 @@ def _certification(
         )
         return None
     cert = _Values(path, value, _node_lines(node), report, line)
-    cert.unknown(CERTIFICATION_KEYS, "certification")
+    cert.unknown(CERTIFICATION_KEYS, _("unknown certification key '%(key)s' (known: %(known)s)"))
     return Certification(
         modules=cert.strings("modules"),
         drills=cert.strings("drills"),

@@ -31,7 +31,7 @@ def marked_templates(name: str) -> list[str]:
     ("name", "at_least"),
     [
         ("courses/authoring/validate.py", 80),
-        ("courses/authoring/parser.py", 45),
+        ("courses/authoring/parser.py", 48),
         ("assessments/grading/scenario.py", 12),
         ("assessments/grading/datasets.py", 5),
     ],
