@@ -52,16 +52,25 @@ class User(AbstractUser):
 class RoleChange(models.Model):
     """Audit row: who granted which role to whom, and when."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_changes")
-    old_role = models.CharField(max_length=16, choices=Role.choices)
-    new_role = models.CharField(max_length=16, choices=Role.choices)
-    acting_user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="role_changes_made"
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_changes", verbose_name=_("user")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    old_role = models.CharField(_("old role"), max_length=16, choices=Role.choices)
+    new_role = models.CharField(_("new role"), max_length=16, choices=Role.choices)
+    acting_user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="role_changes_made",
+        verbose_name=_("acting user"),
+    )
+    created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
 
     def __str__(self) -> str:
         return f"{self.user}: {self.old_role} → {self.new_role}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Module, ModuleVersion
 
@@ -164,33 +165,51 @@ class Attempt(models.Model):
     wait in needs_review), so the sweeper, retries and fault handling cover both.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts")
-    drill = models.ForeignKey(Drill, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts")
-    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
-    number = models.PositiveIntegerField()
-    status = models.CharField(
-        max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS, db_index=True
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("recruit")
     )
-    seed = models.BigIntegerField()
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    started_at = models.DateTimeField(auto_now_add=True)
-    deadline = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    graded_at = models.DateTimeField(null=True, blank=True)
-    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    passed = models.BooleanField(null=True, blank=True)
-    grading_tries = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts", verbose_name=_("quiz")
+    )
+    drill = models.ForeignKey(
+        Drill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        verbose_name=_("drill"),
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+", verbose_name=_("module"))
+    number = models.PositiveIntegerField(_("attempt number"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AttemptStatus.choices,
+        default=AttemptStatus.IN_PROGRESS,
+        db_index=True,
+    )
+    seed = models.BigIntegerField(_("random seed"))
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(_("maximum score"), max_digits=8, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    grading_tries = models.PositiveSmallIntegerField(_("grading tries"), default=0)
+    error = models.TextField(_("error details"), blank=True)
     # Drills only. state: what the recruit has done so far (scenario path, current step and its deadline;
     # the attempt's own dataset; the written text). result: the grader's details for the review page.
-    state = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(default=dict, blank=True)
+    state = models.JSONField(_("drill state"), default=dict, blank=True)
+    result = models.JSONField(_("grading details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        # "attempts" alone already reads 作答次数 (a count) elsewhere on the site.
+        verbose_name = pgettext_lazy("model", "attempt")
+        verbose_name_plural = pgettext_lazy("model", "attempts")
         constraints = [
             models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_unique_number"),
             models.UniqueConstraint(

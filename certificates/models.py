@@ -48,8 +48,15 @@ class Certificate(models.Model):
     grading silently issue a new certificate over the admin's decision.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="certificates",
+        verbose_name=_("holder"),
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("course")
+    )
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     code = models.CharField(
         _("verification code"), max_length=32, unique=True, default=new_code, editable=False
@@ -61,23 +68,35 @@ class Certificate(models.Model):
     )
     revoked_reason = models.TextField(_("revocation reason"), blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     replaces = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("renews certificate"),
     )
     scores = models.JSONField(_("scores at issue"), default=dict, blank=True)
     # Set when a later regrade drops a required score below the pass mark: the certificate is kept and
     # flagged for an admin to review (docs in certificates/README.md); cleared if the score recovers.
     flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True)
     # Open Badges recipient, hashed at issue so the assertion never carries the email and stays stable.
-    recipient_salt = models.CharField(max_length=32, default=new_salt, editable=False)
-    recipient_identity = models.CharField(max_length=80, blank=True, editable=False)
-    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recipient_salt = models.CharField(_("recipient salt"), max_length=32, default=new_salt, editable=False)
+    recipient_identity = models.CharField(_("recipient identity"), max_length=80, blank=True, editable=False)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-issued_at", "-id"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course"],
@@ -125,17 +144,26 @@ class EventKind(models.TextChoices):
 class CertificateEvent(models.Model):
     """Audit row, written in the same transaction as the change it records."""
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="events", verbose_name=_("certificate")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=EventKind.choices)
     reason = models.TextField(_("reason"), blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acting user"),
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
 
     def __str__(self) -> str:
         return f"{self.kind} certificate {self.certificate_id}"

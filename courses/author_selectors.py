@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import Http404
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_noop
 
 from accounts import policy
 from accounts.models import User
@@ -27,16 +28,15 @@ from courses.authoring.lint import rule_of
 from courses.authoring.loader import MAX_FILE_BYTES, source_digest
 from courses.authoring.parser import parse_module, split_lines
 from courses.authoring.render import render_optional
-from courses.authoring.specs import ContentTree, Message
+from courses.authoring.specs import ContentTree, Message, message
 from courses.authoring.specs import Drill as DrillSpec
 from courses.authoring.specs import Module as ModuleSpec
 from courses.authoring.specs import Question as QuestionSpec
-from courses.authoring.validate import SLUG_RE, validate_tree
+from courses.authoring.validate import CYCLE, SLUG_RE, validate_tree
 from courses.models import Module, ModuleDraft, ModuleVersion, Origin
 from courses.selectors import certification_requirements_published
 
 MAX_SOURCE_BYTES = MAX_FILE_BYTES
-CYCLE_TEXT = "prerequisites form a cycle: "
 NEW_MODULE_TEMPLATE = """---
 slug: new-module
 title: 新模块
@@ -422,11 +422,15 @@ def draft_check(
     spec.source_hash = source_digest([(path, source)])
     if slug and spec.slug and spec.slug != slug:
         messages.append(
-            Message(
+            message(
                 path,
                 spec.key_lines.get("slug", 1),
-                f"slug '{spec.slug}' is not this module's slug '{slug}': a new slug makes a new module, "
-                "so start it with “New module”",
+                gettext_noop(
+                    "slug '%(new)s' is not this module's slug '%(slug)s': a new slug makes a new module, so "
+                    "start it with “New module”"
+                ),
+                new=spec.slug,
+                slug=slug,
             )
         )
     tree = ContentTree(modules=[spec, *(o for o in others if o.slug != spec.slug)])
@@ -438,9 +442,9 @@ def draft_check(
     for m in tree.messages:
         if m.path == path:
             messages.append(m)
-        elif m.text.startswith(CYCLE_TEXT) and spec.slug in m.text[len(CYCLE_TEXT) :].split(" → "):
+        elif m.code == CYCLE and spec.slug in str(m.params["cycle"]).split(" → "):
             # The cycle was found from another module's side; it is still this draft that closes it.
-            moved = Message(path, prerequisites_line, m.text, m.level)
+            moved = replace(m, path=path, line=prerequisites_line)
             if moved not in messages:
                 messages.append(moved)
     return DraftCheck(source, path, spec, sorted(messages, key=lambda m: (m.line, m.level != "error")))

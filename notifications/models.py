@@ -19,17 +19,24 @@ class Notification(models.Model):
     reminder run or a regrade never tells them twice. Text is rendered from ``params`` in the reader's
     language when shown or emailed."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    key = models.CharField(max_length=120, help_text="What it is about, e.g. attempt:42.")
-    params = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=120, help_text=_("What it is about, e.g. attempt:42."))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "key"], name="notification_once"),
         ]
@@ -42,11 +49,15 @@ class Notification(models.Model):
 class NotificationPreference(models.Model):
     """A user's choice for one kind; without a row, email is on."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    email = models.BooleanField(default=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    email = models.BooleanField(_("send email"), default=True)
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_unique"),
         ]

@@ -13,6 +13,23 @@ ZERO = Decimal("0.00")
 MAX_TEXT_LENGTH = 2000  # characters in a typed answer
 
 
+def mark(template: str) -> str:
+    """Marks a message template for makemessages (imported as ``_``); grading stays free of Django."""
+    return template
+
+
+class Problem(str):
+    """A problem's English text that keeps its template and values, so a page can show it translated."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Problem:
+        problem = super().__new__(cls, template % params)
+        problem.template, problem.params = template, params
+        return problem
+
+
 @dataclass(frozen=True)
 class Result:
     """The grade of one answer: score and maximum in points, feedback html and details for the review."""

@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from assessments.grading.base import Problem
+from assessments.grading.base import mark as _
+
 
 @dataclass(frozen=True)
 class Param:
@@ -300,22 +303,45 @@ def params_problems(generator: str, params: Mapping[str, str]) -> list[str]:
     spec = GENERATORS.get(generator)
     if spec is None:
         known = ", ".join(sorted(GENERATORS))
-        return [f"unknown generator '{generator}' (known: {known})"]
+        return [
+            Problem(
+                _("unknown generator '%(generator)s' (known: %(known)s)"), generator=generator, known=known
+            )
+        ]
     by_name = {p.name: p for p in spec.params}
     found = []
     for name, raw in params.items():
         param = by_name.get(name)
         if param is None:
             known = ", ".join(by_name)
-            found.append(f"{generator} has no parameter '{name}' (its parameters are {known})")
+            found.append(
+                Problem(
+                    _("%(generator)s has no parameter '%(name)s' (its parameters are %(known)s)"),
+                    generator=generator,
+                    name=name,
+                    known=known,
+                )
+            )
             continue
         value = _decimal(raw)
         if value is None:
-            found.append(f"parameter '{name}' must be a number, not '{raw}'")
+            found.append(
+                Problem(_("parameter '%(name)s' must be a number, not '%(raw)s'"), name=name, raw=raw)
+            )
         elif param.kind == "int" and value != value.to_integral_value():
-            found.append(f"parameter '{name}' must be a whole number, not '{raw}'")
+            found.append(
+                Problem(_("parameter '%(name)s' must be a whole number, not '%(raw)s'"), name=name, raw=raw)
+            )
         elif not param.min <= value <= param.max:
-            found.append(f"parameter '{name}' must be between {param.min} and {param.max}, not {raw}")
+            found.append(
+                Problem(
+                    _("parameter '%(name)s' must be between %(low)s and %(high)s, not %(raw)s"),
+                    name=name,
+                    low=param.min,
+                    high=param.max,
+                    raw=raw,
+                )
+            )
     return found
 
 

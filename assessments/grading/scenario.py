@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from assessments.grading.base import CENT, ZERO, InvalidAnswer, Result
+from assessments.grading.base import mark as _
 
 MAX_STEPS = 200  # steps in one scenario; keeps the recursive searches far from Python's limit
 MAX_PATH_LENGTH = 500  # steps in one played path, revisits included
@@ -23,8 +24,16 @@ MAX_SEARCH = 200_000  # paths tried by best_path in a graph with loops before it
 class GraphProblem:
     step: str
     level: str  # "error" | "warning"
-    message: str
+    message: str  # English; ``template % params``, so a page can show it translated
     choice: int | None = None  # index of the choice the problem is about, if any
+    template: str = field(default="", compare=False, repr=False)
+    params: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _problem(
+    sid: str, level: str, template: str, choice: int | None = None, /, **params: object
+) -> GraphProblem:
+    return GraphProblem(sid, level, template % params, choice, template, params)
 
 
 def _choices(step: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -50,9 +59,12 @@ def _valid_points(choice: Mapping[str, Any]) -> bool:
     return True
 
 
-def _label(sid: str, index: int, choice: Mapping[str, Any]) -> str:
+def _choice_problem(sid: str, index: int, choice: Mapping[str, Any], labelled: str, numbered: str, **params):
+    """A problem about one choice, named by its label, or by its number when it has none."""
     label = choice.get("label")
-    return f"choice '{label}'" if label else f"choice {index + 1} of step '{sid}'"
+    if label:
+        return _problem(sid, "error", labelled, index, label=label, **params)
+    return _problem(sid, "error", numbered, index, n=index + 1, step=sid, **params)
 
 
 def _reachable(start: str, steps: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -72,35 +84,77 @@ def graph_problems(start: str, steps: Mapping[str, Mapping[str, Any]]) -> list[G
     """Everything that makes a scenario unplayable (errors) or suspicious (warnings), step by step."""
     found: list[GraphProblem] = []
     if len(steps) > MAX_STEPS:
-        return [GraphProblem(start, "error", f"a scenario has at most {MAX_STEPS} steps, not {len(steps)}")]
+        return [
+            _problem(
+                start,
+                "error",
+                _("a scenario has at most %(most)s steps, not %(n)s"),
+                most=MAX_STEPS,
+                n=len(steps),
+            )
+        ]
     if start not in steps:
-        found.append(GraphProblem(start, "error", f"start step '{start}' does not exist"))
+        found.append(_problem(start, "error", _("start step '%(step)s' does not exist"), step=start))
     for sid, step in steps.items():
         choices = _choices(step)
         if step.get("ending"):
             if choices:
-                found.append(GraphProblem(sid, "error", f"ending '{sid}' cannot offer choices"))
+                found.append(_problem(sid, "error", _("ending '%(step)s' cannot offer choices"), step=sid))
             continue
         if not choices:
-            found.append(GraphProblem(sid, "error", f"step '{sid}' offers no choices and is not an ending"))
+            found.append(
+                _problem(sid, "error", _("step '%(step)s' offers no choices and is not an ending"), step=sid)
+            )
         for k, choice in enumerate(choices):
             target = choice.get("target")
             if target not in steps:
-                message = f"{_label(sid, k, choice)} leads to '#{target}', which is not a step"
-                found.append(GraphProblem(sid, "error", message, k))
+                found.append(
+                    _choice_problem(
+                        sid,
+                        k,
+                        choice,
+                        _("choice '%(label)s' leads to '#%(target)s', which is not a step"),
+                        _("choice %(n)s of step '%(step)s' leads to '#%(target)s', which is not a step"),
+                        target=target,
+                    )
+                )
             if not _valid_points(choice):
-                message = f"{_label(sid, k, choice)} has points {choice.get('points')!r}: use a number ≥ 0"
-                found.append(GraphProblem(sid, "error", message, k))
+                found.append(
+                    _choice_problem(
+                        sid,
+                        k,
+                        choice,
+                        _("choice '%(label)s' has points %(points)s: use a number ≥ 0"),
+                        _("choice %(n)s of step '%(step)s' has points %(points)s: use a number ≥ 0"),
+                        points=repr(choice.get("points")),
+                    )
+                )
     if start not in steps:
         return found
     reachable = _reachable(start, steps)
     leads_out = _reaching_an_ending(steps)
     trapped = [sid for sid in reachable if sid not in leads_out and _choices(steps[sid])]
     if trapped:
-        where = "the start step" if trapped[0] == start else f"step '{trapped[0]}'"
-        others = f" (nor from {', '.join(repr(s) for s in trapped[1:])})" if trapped[1:] else ""
-        message = f"no ending can be reached from {where}{others}: every way on leads back or stops"
-        found.append(GraphProblem(trapped[0], "error", message))
+        others = ", ".join(repr(s) for s in trapped[1:])
+        if trapped[0] == start:
+            template = (
+                _(
+                    "no ending can be reached from the start step (nor from %(others)s): every way on leads "
+                    "back or stops"
+                )
+                if others
+                else _("no ending can be reached from the start step: every way on leads back or stops")
+            )
+        else:
+            template = (
+                _(
+                    "no ending can be reached from step '%(step)s' (nor from %(others)s): every way on leads "
+                    "back or stops"
+                )
+                if others
+                else _("no ending can be reached from step '%(step)s': every way on leads back or stops")
+            )
+        found.append(_problem(trapped[0], "error", template, step=trapped[0], others=others))
     if not any(p.level == "error" for p in found):
         try:
             best_path(start, steps)
@@ -108,7 +162,9 @@ def graph_problems(start: str, steps: Mapping[str, Mapping[str, Any]]) -> list[G
             found.append(GraphProblem(start, "error", str(exc)))
     for sid in steps:
         if sid not in reachable:
-            found.append(GraphProblem(sid, "warning", f"step '{sid}' cannot be reached from the start step"))
+            found.append(
+                _problem(sid, "warning", _("step '%(step)s' cannot be reached from the start step"), step=sid)
+            )
     return found
 
 
@@ -246,7 +302,7 @@ def _walk(data: Mapping[str, Any], path: Sequence[Mapping[str, Any]]) -> list[tu
     expected = data["start"]
     if expected not in steps:
         raise ValueError(f"start step '{expected}' does not exist")
-    for n, (sid, k, _) in enumerate(walked, start=1):
+    for n, (sid, k, _when) in enumerate(walked, start=1):
         if sid != expected:
             raise InvalidAnswer(f"Step {n} of the path should be '{expected}', not '{sid}'.")
         choices = _choices(steps[sid])

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext_noop as _
 
 from courses.authoring.specs import (
     QUESTION_TYPES,
@@ -34,6 +35,7 @@ from courses.authoring.specs import (
     Sample,
     ScenarioChoice,
     ScenarioStep,
+    message,
 )
 
 MODULE_KEYS = (
@@ -178,8 +180,9 @@ class _Reporter:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    def error(self, path: str, line: int, text: str) -> None:
-        self.messages.append(Message(path, max(line, 1), text))
+    def error(self, path: str, line: int, template: str, **params: object) -> None:
+        # English ``text``, translated where a page shows it (validate.py explains ``_``).
+        self.messages.append(message(path, max(line, 1), template, **params))
 
 
 # ---------------------------------------------------------------- front matter
@@ -194,12 +197,14 @@ def _front_matter(
     """Read the YAML front matter: (data or None, key lines, value nodes, index of the first body line)."""
     if not lines or lines[0].rstrip() != "---":
         report.error(
-            path, 1, "the file must start with front matter: a line `---`, `key: value` lines, `---`"
+            path, 1, _("the file must start with front matter: a line `---`, `key: value` lines, `---`")
         )
         return None, {}, {}, 0
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        report.error(path, 1, "front matter is not closed: add a line `---` after the last `key: value` line")
+        report.error(
+            path, 1, _("front matter is not closed: add a line `---` after the last `key: value` line")
+        )
         return None, {}, {}, len(lines)
     yaml_lines = list(lines[1:end])
     for _attempt in range(MAX_YAML_RECOVERY):
@@ -209,20 +214,22 @@ def _front_matter(
         except yaml.MarkedYAMLError as exc:
             index = _yaml_error_index(exc, len(yaml_lines))
             problem = exc.problem or exc.context or "invalid YAML"
-            report.error(path, index + 2, f"front matter is not valid YAML: {problem}")
+            report.error(path, index + 2, _("front matter is not valid YAML: %(problem)s"), problem=problem)
             if not yaml_lines[index].strip():
                 return None, {}, {}, end + 1
             # Leave the broken line out and read the rest, so every other problem is still reported.
             yaml_lines[index] = ""
         except Exception as exc:  # YAML reader errors, deeply nested input
-            report.error(path, 1, f"front matter is not valid YAML: {type(exc).__name__}")
+            report.error(
+                path, 1, _("front matter is not valid YAML: %(problem)s"), problem=type(exc).__name__
+            )
             return None, {}, {}, end + 1
     else:
         return None, {}, {}, end + 1
     if data is None:
         return {}, {}, {}, end + 1
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        report.error(path, 2, "front matter must be `key: value` lines")
+        report.error(path, 2, _("front matter must be `key: value` lines"))
         return None, {}, {}, end + 1
     key_lines: dict[str, int] = {}
     value_nodes: dict[str, Any] = {}
@@ -231,7 +238,11 @@ def _front_matter(
         line = key_node.start_mark.line + 2
         if key in key_lines:
             report.error(
-                path, line, f"front matter key '{key}' is given twice (also on line {key_lines[key]})"
+                path,
+                line,
+                _("front matter key '%(key)s' is given twice (also on line %(first)s)"),
+                key=key,
+                first=key_lines[key],
             )
         key_lines[key] = line
         value_nodes[key] = value_node
@@ -283,7 +294,7 @@ class _Values:
         if value is None:
             return ""
         if isinstance(value, bool) or not isinstance(value, self.SCALARS):
-            self.report.error(self.path, self.line(key), f"'{key}' must be text")
+            self.report.error(self.path, self.line(key), _("'%(key)s' must be text"), key=key)
             return ""
         return str(value).strip()
 
@@ -295,7 +306,7 @@ class _Values:
             return value
         if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
             return int(value)
-        self.report.error(self.path, self.line(key), f"'{key}' must be a whole number")
+        self.report.error(self.path, self.line(key), _("'%(key)s' must be a whole number"), key=key)
         return default
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -304,7 +315,7 @@ class _Values:
             return default
         if isinstance(value, bool):
             return value
-        self.report.error(self.path, self.line(key), f"'{key}' must be true or false")
+        self.report.error(self.path, self.line(key), _("'%(key)s' must be true or false"), key=key)
         return default
 
     def strings(self, key: str) -> list[str]:
@@ -317,15 +328,14 @@ class _Values:
             isinstance(v, self.SCALARS) and not isinstance(v, bool) for v in value
         ):
             return [str(v).strip() for v in value if str(v).strip()]
-        self.report.error(self.path, self.line(key), f"'{key}' must be a list like [a, b]")
+        self.report.error(self.path, self.line(key), _("'%(key)s' must be a list like [a, b]"), key=key)
         return []
 
-    def unknown(self, known: tuple[str, ...], what: str) -> None:
+    def unknown(self, known: tuple[str, ...], template: str) -> None:
+        """Report each key not in ``known`` with ``template`` (its values: key, known)."""
         for key in self.data:
             if key not in known:
-                self.report.error(
-                    self.path, self.line(str(key)), f"unknown {what} key '{key}' (known: {', '.join(known)})"
-                )
+                self.report.error(self.path, self.line(str(key)), template, key=key, known=", ".join(known))
 
 
 # ---------------------------------------------------------------- module body
@@ -346,8 +356,8 @@ class _ModuleParser:
         self.after_block = False
         self.stray_reported = False
 
-    def error(self, path: str, line: int, text: str) -> None:
-        self.report.error(path, line, text)
+    def error(self, path: str, line: int, template: str, **params: object) -> None:
+        self.report.error(path, line, template, **params)
 
     def feed(self, path: str, lines: list[str], first: int) -> None:
         """Parse lines[first:] of one file; blocks must be closed in the file that opens them."""
@@ -373,12 +383,15 @@ class _ModuleParser:
                 continue
             self.line(_Line(path, no, text))
         if fence:
-            self.error(path, fence[2], "code block is never closed: add a closing fence line")
+            self.error(path, fence[2], _("code block is never closed: add a closing fence line"))
         while self.stack:
             frame = self.stack[-1]
             if frame.kind != "skip":
                 self.error(
-                    path, frame.line, f"{_sub_block(frame.kind, frame.id)} is never closed: add a line `:::`"
+                    path,
+                    frame.line,
+                    _("%(block)s is never closed: add a line `:::`"),
+                    block=_sub_block(frame.kind, frame.id),
                 )
             self.close()
 
@@ -392,15 +405,17 @@ class _ModuleParser:
                 if self.stack:
                     self.close()
                 else:
-                    self.error(line.path, line.no, "stray `:::`: no block is open here")
+                    self.error(line.path, line.no, _("stray `:::`: no block is open here"))
             else:
                 self.error(
-                    line.path, line.no, "malformed block line: write `::: quiz <id>` to open, `:::` to close"
+                    line.path,
+                    line.no,
+                    _("malformed block line: write `::: quiz <id>` to open, `:::` to close"),
                 )
             return
         stripped = text.lstrip()
         if stripped.startswith(":::") and len(text) - len(stripped) <= 3:
-            self.error(line.path, line.no, "block lines (`:::`) must start at the beginning of the line")
+            self.error(line.path, line.no, _("block lines (`:::`) must start at the beginning of the line"))
             return
         frame = self.stack[-1] if self.stack else None
         if frame and frame.in_header:
@@ -415,10 +430,21 @@ class _ModuleParser:
         known = BLOCK_SETTINGS[frame.kind]
         if key not in known:
             self.error(
-                line.path, line.no, f"unknown {frame.kind} setting '{key}' (known: {', '.join(known)})"
+                line.path,
+                line.no,
+                _("unknown %(kind)s setting '%(key)s' (known: %(known)s)"),
+                kind=frame.kind,
+                key=key,
+                known=", ".join(known),
             )
         elif key in frame.settings:
-            self.error(line.path, line.no, f"'{key}' is set twice (also on line {frame.settings[key][1]})")
+            self.error(
+                line.path,
+                line.no,
+                _("'%(key)s' is set twice (also on line %(first)s)"),
+                key=key,
+                first=frame.settings[key][1],
+            )
         else:
             frame.settings[key] = (value, line.no)
 
@@ -431,12 +457,16 @@ class _ModuleParser:
             blank = not line.text.strip()
             if frame.kind == "quiz" or (frame.kind == "drill" and frame.children):
                 if not blank and not frame.stray_reported:
-                    where = (
-                        "a `::: question` block"
-                        if frame.kind == "quiz"
-                        else "a block or before the first one"
-                    )
-                    self.error(line.path, line.no, f"text in a {frame.kind} must be inside {where}")
+                    if frame.kind == "quiz":
+                        self.error(
+                            line.path, line.no, _("text in a quiz must be inside a `::: question` block")
+                        )
+                    else:
+                        self.error(
+                            line.path,
+                            line.no,
+                            _("text in a drill must be inside a block or before the first one"),
+                        )
                 frame.stray_reported = frame.stray_reported or not blank
                 return
             frame.body.append(line)
@@ -450,7 +480,7 @@ class _ModuleParser:
             self.intro.append(line.text)
         elif line.text.strip() and not self.stray_reported:
             self.error(
-                line.path, line.no, "text after a block must start with a lesson heading `# Title {#id}`"
+                line.path, line.no, _("text after a block must start with a lesson heading `# Title {#id}`")
             )
             self.stray_reported = True
 
@@ -458,7 +488,12 @@ class _ModuleParser:
         match = HEADING_ID_RE.match(heading)
         title, lesson_id = (match[1], match[2].strip()) if match else (heading, "")
         if match and not ID_RE.match(lesson_id):
-            self.error(line.path, line.no, f"bad lesson id '{lesson_id}': use letters, digits, '-' and '_'")
+            self.error(
+                line.path,
+                line.no,
+                _("bad lesson id '%(id)s': use letters, digits, '-' and '_'"),
+                id=lesson_id,
+            )
         self.lessons.append(Lesson(id=lesson_id, title=title.strip(), body="", path=line.path, line=line.no))
         self.lesson_lines.append([])
         self.in_lesson = True
@@ -473,20 +508,39 @@ class _ModuleParser:
             self.error(
                 line.path,
                 line.no,
-                f"unknown block `::: {kind}` (known: {', '.join(BLOCK_PARENTS)})",
+                _("unknown block `::: %(kind)s` (known: %(known)s)"),
+                kind=kind,
+                known=", ".join(BLOCK_PARENTS),
             )
             self.stack.append(_Frame("skip", "", line.path, line.no, in_header=False))
             return
         if not block_id:
-            self.error(line.path, line.no, f"`::: {kind}` needs an id, e.g. `::: {kind} my-{kind}`")
+            self.error(
+                line.path,
+                line.no,
+                _("`::: %(kind)s` needs an id, e.g. `::: %(kind)s my-%(kind)s`"),
+                kind=kind,
+            )
         elif not ID_RE.match(block_id):
-            self.error(line.path, line.no, f"bad {kind} id '{block_id}': use letters, digits, '-' and '_'")
+            self.error(
+                line.path,
+                line.no,
+                _("bad %(kind)s id '%(id)s': use letters, digits, '-' and '_'"),
+                kind=kind,
+                id=block_id,
+            )
         parents = BLOCK_PARENTS[kind]
         kinds = [None, *(frame.kind for frame in self.stack)]
         depth = max((i for i, k in enumerate(kinds) if k in parents), default=-1)
         if depth < 0:
             inside = " or ".join(f"`::: {p}`" for p in parents)
-            self.error(line.path, line.no, f"`::: {kind}` must be inside a {inside} block")
+            self.error(
+                line.path,
+                line.no,
+                _("`::: %(kind)s` must be inside a %(inside)s block"),
+                kind=kind,
+                inside=inside,
+            )
             self.stack.append(_Frame("skip", "", line.path, line.no, in_header=False))
             return
         while len(self.stack) > depth:
@@ -494,7 +548,9 @@ class _ModuleParser:
             self.error(
                 frame.path,
                 frame.line,
-                f"{_sub_block(frame.kind, frame.id)} is not closed: add a line `:::` before line {line.no}",
+                _("%(block)s is not closed: add a line `:::` before line %(before)s"),
+                block=_sub_block(frame.kind, frame.id),
+                before=line.no,
             )
             self.close()
         if not self.stack:
@@ -528,7 +584,13 @@ class _ModuleParser:
         value, line = frame.settings[key]
         if re.fullmatch(r"\d{1,12}", value):
             return int(value)
-        self.error(frame.path, line, f"'{key}' must be a whole number (0 or more), not '{value}'")
+        self.error(
+            frame.path,
+            line,
+            _("'%(key)s' must be a whole number (0 or more), not '%(value)s'"),
+            key=key,
+            value=value,
+        )
         return default
 
     def decimal(self, frame: _Frame, key: str) -> Decimal | None:
@@ -537,7 +599,9 @@ class _ModuleParser:
         value, line = frame.settings[key]
         number = _number(value)
         if number is None:
-            self.error(frame.path, line, f"'{key}' must be a number, not '{value}'")
+            self.error(
+                frame.path, line, _("'%(key)s' must be a number, not '%(value)s'"), key=key, value=value
+            )
         return number
 
     def text(self, frame: _Frame, key: str, default: str = "") -> str:
@@ -547,7 +611,7 @@ class _ModuleParser:
 
     def build_quiz(self, frame: _Frame) -> Quiz:
         quiz = Quiz(id=frame.id, path=frame.path, line=frame.line)
-        quiz.setting_lines = {key: line for key, (_, line) in frame.settings.items()}
+        quiz.setting_lines = {key: line for key, (_value, line) in frame.settings.items()}
         quiz.title = self.text(frame, "title")
         quiz.draw = self.integer(frame, "draw")
         quiz.time_limit_minutes = self.integer(frame, "time_limit")
@@ -567,7 +631,8 @@ class _ModuleParser:
                 self.error(
                     frame.path,
                     line,
-                    f"shuffle must be none, questions, choices or 'questions, choices', not '{value}'",
+                    _("shuffle must be none, questions, choices or 'questions, choices', not '%(value)s'"),
+                    value=value,
                 )
         for child in frame.children:
             if isinstance(child, Question):
@@ -576,14 +641,14 @@ class _ModuleParser:
 
     def build_drill(self, frame: _Frame) -> Drill:
         drill = Drill(id=frame.id, kind=self.text(frame, "kind"), path=frame.path, line=frame.line)
-        drill.setting_lines = {key: line for key, (_, line) in frame.settings.items()}
+        drill.setting_lines = {key: line for key, (_value, line) in frame.settings.items()}
         drill.title = self.text(frame, "title")
         drill.intro = _join([line.text for line in frame.body])
         drill.generator = self.text(frame, "generator")
         drill.min_chars = self.integer(frame, "min_chars")
         drill.max_chars = self.integer(frame, "max_chars")
         drill.review = self.text(frame, "review", drill.review)
-        drill.options = {key: value for key, (value, _) in frame.settings.items() if key in DRILL_OPTIONS}
+        drill.options = {key: value for key, (value, _line) in frame.settings.items() if key in DRILL_OPTIONS}
         if "params" in frame.settings:
             value, line = frame.settings["params"]
             for part in _split_list(value):
@@ -592,7 +657,10 @@ class _ModuleParser:
                     drill.params[param[1]] = param[2]
                 else:
                     self.error(
-                        frame.path, line, f"params are written `name=value, name=value`; bad part '{part}'"
+                        frame.path,
+                        line,
+                        _("params are written `name=value, name=value`; bad part '%(part)s'"),
+                        part=part,
                     )
         for child in frame.children:
             if isinstance(child, Question):
@@ -636,14 +704,19 @@ class _ModuleParser:
                 continue
             choice = SCENARIO_CHOICE_RE.match(text)
             if not choice:
-                self.error(line.path, line.no, "malformed choice: write `- [label](#step-id) {points=3}`")
+                self.error(line.path, line.no, _("malformed choice: write `- [label](#step-id) {points=3}`"))
                 continue
             feedback = []
             points = Decimal(0)
             if choice["points"] is not None:
                 number = _number(choice["points"])
                 if number is None:
-                    self.error(line.path, line.no, f"points must be a number, not '{choice['points']}'")
+                    self.error(
+                        line.path,
+                        line.no,
+                        _("points must be a number, not '%(value)s'"),
+                        value=choice["points"],
+                    )
                 else:
                     points = number
             step.choices.append(
@@ -684,7 +757,9 @@ class _ModuleParser:
         spec.reason = self.text(frame, "reason")
         if any(line.text.strip() for line in frame.body):
             first = next(line for line in frame.body if line.text.strip())
-            self.error(frame.path, first.no, f"`::: {kind}` takes only `pattern:` and `reason:` lines")
+            self.error(
+                frame.path, first.no, _("`::: %(kind)s` takes only `pattern:` and `reason:` lines"), kind=kind
+            )
         return spec
 
     def build_forbid(self, frame: _Frame) -> RubricPattern:
@@ -725,7 +800,7 @@ class _QuestionBuilder:
         before = body[:tail_at]
         for line in before:
             if not line.fenced and BAD_CHOICE_RE.match(line.text) and not CHOICE_RE.match(line.text):
-                self.error(line.path, line.no, "malformed choice: write `- [x] text` or `- [ ] text`")
+                self.error(line.path, line.no, _("malformed choice: write `- [x] text` or `- [ ] text`"))
         answer_at = next(
             (i for i, line in enumerate(before) if not line.fenced and self.starts_answer(line.text, known)),
             len(before),
@@ -750,7 +825,7 @@ class _QuestionBuilder:
             q.numeric = self.numeric(q, blank)
         elif "tolerance" in frame.settings:
             self.error(
-                frame.path, frame.settings["tolerance"][1], "'tolerance' is only used by numeric questions"
+                frame.path, frame.settings["tolerance"][1], _("'tolerance' is only used by numeric questions")
             )
         return q
 
@@ -769,7 +844,7 @@ class _QuestionBuilder:
             key = None if line.fenced else TAIL_RE.match(line.text)
             if key:
                 if key[1] in values:
-                    self.error(line.path, line.no, f"'{key[1]}:' is given twice")
+                    self.error(line.path, line.no, _("'%(key)s:' is given twice"), key=key[1])
                 current = values[key[1]] = [key[2] or ""]
             elif not line.text.strip():
                 if current is not None:
@@ -780,8 +855,10 @@ class _QuestionBuilder:
                 self.error(
                     line.path,
                     line.no,
-                    "unexpected line after the tail lines (hint:, explanation:, ...): "
-                    "put it before them or indent it by two spaces to continue the previous one",
+                    _(
+                        "unexpected line after the tail lines (hint:, explanation:, ...): "
+                        "put it before them or indent it by two spaces to continue the previous one"
+                    ),
                 )
                 reported = True
         for key, value in values.items():
@@ -798,7 +875,7 @@ class _QuestionBuilder:
                 if blank is None:
                     blank = (match[1], line)
                 else:
-                    self.error(line.path, line.no, "a question can have only one blank `[[…]]`")
+                    self.error(line.path, line.no, _("a question can have only one blank `[[…]]`"))
             texts.append(BLANK_RE.sub("[[]]", line.text))
         q.stem = _join(texts)
         return blank
@@ -832,7 +909,7 @@ class _QuestionBuilder:
                         self.error(
                             line.path,
                             line.no,
-                            "`>` feedback is only for choices; use correct_feedback:/wrong_feedback:",
+                            _("`>` feedback is only for choices; use correct_feedback:/wrong_feedback:"),
                         )
                         reported = True
                 elif feedback is not None:
@@ -873,10 +950,15 @@ class _QuestionBuilder:
                 continue
             elif not reported:
                 hint = {
-                    "item": "ordering items are written `1. text`",
-                    "pair": "matching pairs are written `- left -> right`",
-                }.get(kind, "put text above the choices, or in `explanation:`")
-                self.error(line.path, line.no, f"unexpected line in the answer list: {hint}")
+                    "item": _("unexpected line in the answer list: ordering items are written `1. text`"),
+                    "pair": _(
+                        "unexpected line in the answer list: matching pairs are written `- left -> right`"
+                    ),
+                }.get(
+                    kind,
+                    _("unexpected line in the answer list: put text above the choices, or in `explanation:`"),
+                )
+                self.error(line.path, line.no, hint)
                 reported = True
         flush()
 
@@ -895,10 +977,12 @@ class _QuestionBuilder:
             return
         if q.choices and known not in CHOICE_TYPES:
             line = q.choices[0].line
-            self.error(q.path, line, f"choices `- [x]` are not used by {known} questions")
+            self.error(q.path, line, _("choices `- [x]` are not used by %(type)s questions"), type=known)
             q.choices = []
         if blank is not None and known not in ("short", "numeric"):
-            self.error(blank[1].path, blank[1].no, f"a blank `[[…]]` is not used by {known} questions")
+            self.error(
+                blank[1].path, blank[1].no, _("a blank `[[…]]` is not used by %(type)s questions"), type=known
+            )
 
     def numeric(self, q: Question, blank: tuple[str, _Line] | None) -> NumericAnswer | None:
         tolerance = self.parser.decimal(self.frame, "tolerance")
@@ -915,7 +999,7 @@ class _QuestionBuilder:
                 answer.tolerance = Decimal(exact[2])
                 if tolerance is not None:
                     self.error(
-                        q.path, tolerance_line, "tolerance is given twice: in `[[… ± …]]` and `tolerance:`"
+                        q.path, tolerance_line, _("tolerance is given twice: in `[[… ± …]]` and `tolerance:`")
                     )
             elif tolerance is not None:
                 answer.tolerance = tolerance
@@ -923,12 +1007,13 @@ class _QuestionBuilder:
         span = RANGE_RE.match(content)
         if span:
             if tolerance is not None:
-                self.error(q.path, tolerance_line, "'tolerance' does not apply to a range `[[a..b]]`")
+                self.error(q.path, tolerance_line, _("'tolerance' does not apply to a range `[[a..b]]`"))
             return NumericAnswer(min=Decimal(span[1]), max=Decimal(span[2]))
         self.error(
             line.path,
             line.no,
-            f"numeric answer '{content}' is not a number: write `[[42]]`, `[[42 ± 0.5]]` or `[[40..45]]`",
+            _("numeric answer '%(value)s' is not a number: write `[[42]]`, `[[42 ± 0.5]]` or `[[40..45]]`"),
+            value=content,
         )
         return None
 
@@ -940,15 +1025,15 @@ def parse_module(files: list[tuple[str, str]]) -> tuple[Module | None, list[Mess
     """Parse a module from (path, text) pairs: module.md first, then the other files in order."""
     report = _Reporter()
     if not files:
-        report.error("", 1, "a module needs at least one file")
+        report.error("", 1, _("a module needs at least one file"))
         return None, report.messages
     path, text = files[0]
     lines = split_lines(text)
-    data, key_lines, _, first = _front_matter(path, lines, report)
+    data, key_lines, _nodes, first = _front_matter(path, lines, report)
     module = None
     if data is not None:
         values = _Values(path, data, key_lines, report)
-        values.unknown(MODULE_KEYS, "front matter")
+        values.unknown(MODULE_KEYS, _("unknown front matter key '%(key)s' (known: %(known)s)"))
         module = Module(
             slug=values.text("slug"),
             title=values.text("title"),
@@ -987,7 +1072,7 @@ def parse_course(path: str, text: str) -> tuple[Course | None, list[Message]]:
     if data is None:
         return None, report.messages
     values = _Values(path, data, key_lines, report)
-    values.unknown(COURSE_KEYS, "course")
+    values.unknown(COURSE_KEYS, _("unknown course key '%(key)s' (known: %(known)s)"))
     course = Course(
         slug=values.text("slug"),
         title=values.text("title"),
@@ -1020,7 +1105,7 @@ def _course_modules(
     if value is None:
         return []
     if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
-        report.error(path, values.line("modules"), "'modules' must be a list of `- slug: …` entries")
+        report.error(path, values.line("modules"), _("'modules' must be a list of `- slug: …` entries"))
         return []
     entries = []
     for item, item_node in zip(value, node.value, strict=False):
@@ -1029,10 +1114,12 @@ def _course_modules(
             entries.append(CourseModule(slug=item.strip(), line=line))
             continue
         if not isinstance(item, dict):
-            report.error(path, line, "a course module entry is `- slug: …` with optional required/due_days")
+            report.error(
+                path, line, _("a course module entry is `- slug: …` with optional required/due_days")
+            )
             continue
         entry = _Values(path, item, _node_lines(item_node), report, line)
-        entry.unknown(COURSE_MODULE_KEYS, "course module")
+        entry.unknown(COURSE_MODULE_KEYS, _("unknown course module key '%(key)s' (known: %(known)s)"))
         entries.append(
             CourseModule(
                 slug=entry.text("slug"),
@@ -1049,10 +1136,12 @@ def _certification(
 ) -> Certification | None:
     line = values.line("certification")
     if not isinstance(value, dict):
-        report.error(path, line, "'certification' must be `key: value` lines (modules, drills, pass_mark, …)")
+        report.error(
+            path, line, _("'certification' must be `key: value` lines (modules, drills, pass_mark, …)")
+        )
         return None
     cert = _Values(path, value, _node_lines(node), report, line)
-    cert.unknown(CERTIFICATION_KEYS, "certification")
+    cert.unknown(CERTIFICATION_KEYS, _("unknown certification key '%(key)s' (known: %(known)s)"))
     return Certification(
         modules=cert.strings("modules"),
         drills=cert.strings("drills"),

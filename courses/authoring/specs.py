@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 SKILL_AREAS = (
     "fundamentals",
     "management",
@@ -27,15 +29,54 @@ DRILL_KINDS = ("scenario", "data", "written")
 
 @dataclass(frozen=True)
 class Message:
-    """A validation problem, printed as ``path:line: level: text``."""
+    """A validation problem, printed as ``path:line: level: text``.
+
+    ``text`` is what the command line, logs and tests read. A message built by ``message()`` also keeps its
+    English ``template`` and ``params``, so a page can show it in the reader's language (``localized``);
+    ``code`` names the problem for code that must recognise it, whatever the language.
+    """
 
     path: str
     line: int
     text: str
     level: str = "error"  # "error" | "warning" | "note" (information only, never fails a check)
+    code: str = field(default="", compare=False)
+    template: str = field(default="", compare=False, repr=False)
+    params: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.level}: {self.text}"
+
+    def localized(self) -> str:
+        """The text in the active language (``text`` itself for a message without a template)."""
+        if not self.template:
+            return self.text
+        return gettext(self.template) % _localized(self.params)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translatable part of a message built elsewhere (a scenario problem): English as ``str``."""
+
+    template: str
+    params: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def __str__(self) -> str:
+        return self.template % self.params
+
+    def localized(self) -> str:
+        return gettext(self.template) % _localized(self.params)
+
+
+def _localized(params: dict[str, object]) -> dict[str, object]:
+    return {key: value.localized() if isinstance(value, Phrase) else value for key, value in params.items()}
+
+
+def message(
+    path: str, line: int, template: str, *, level: str = "error", code: str = "", **params
+) -> Message:
+    """A translatable message: ``text`` is ``template % params`` in English (``%%`` for a literal ``%``)."""
+    return Message(path, line, template % params, level, code=code, template=template, params=params)
 
 
 @dataclass

@@ -11,7 +11,9 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from assessments.grading.base import InvalidAnswer
+from django.utils.translation import gettext_noop as _
+
+from assessments.grading.base import InvalidAnswer, Problem
 from assessments.grading.datasets import GENERATORS, params_problems
 from assessments.grading.drills import WRITTEN_GRADERS
 from assessments.grading.expressions import problems as expression_problems
@@ -30,11 +32,12 @@ from courses.authoring.specs import (
     Course,
     Criterion,
     Drill,
-    Message,
     Module,
+    Phrase,
     Question,
     Quiz,
     ScenarioStep,
+    message,
 )
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -45,15 +48,20 @@ REVIEW = ("auto", "always")
 MAX_CHARS = 20_000  # the longest written response a drill may ask for
 
 
+# Messages keep their English text (the command line, logs and tests read it) and are translated where a
+# page shows them (``Message.localized``): ``_`` is gettext_noop, it only marks templates for makemessages.
+CYCLE = "prerequisite-cycle"  # the code of "prerequisites form a cycle"
+
+
 class _Check:
     def __init__(self, tree: ContentTree) -> None:
         self.tree = tree
 
-    def error(self, path: str, line: int, text: str) -> None:
-        self.tree.messages.append(Message(path, line, text))
+    def error(self, path: str, line: int, template: str, code: str = "", **params: object) -> None:
+        self.tree.messages.append(message(path, line, template, code=code, **params))
 
-    def warn(self, path: str, line: int, text: str) -> None:
-        self.tree.messages.append(Message(path, line, text, "warning"))
+    def warn(self, path: str, line: int, template: str, code: str = "", **params: object) -> None:
+        self.tree.messages.append(message(path, line, template, level="warning", code=code, **params))
 
 
 # Certification-grade rules (docs/authoring.md): what a quiz or drill that a track requires must say.
@@ -104,38 +112,59 @@ def _key_line(spec: Module | Course, key: str) -> int:
 def _module(check: _Check, m: Module, slugs: Counter) -> None:
     path = m.path
     if not m.slug:
-        check.error(path, m.line, "the front matter needs a 'slug' (lowercase letters, digits and '-')")
+        check.error(path, m.line, _("the front matter needs a 'slug' (lowercase letters, digits and '-')"))
     elif not SLUG_RE.match(m.slug):
         check.error(
-            path, _key_line(m, "slug"), f"slug '{m.slug}' may only use lowercase letters, digits and '-'"
+            path,
+            _key_line(m, "slug"),
+            _("slug '%(slug)s' may only use lowercase letters, digits and '-'"),
+            slug=m.slug,
         )
     elif slugs[m.slug] > 1:
-        check.error(path, _key_line(m, "slug"), f"slug '{m.slug}' is used by more than one module")
+        check.error(
+            path, _key_line(m, "slug"), _("slug '%(slug)s' is used by more than one module"), slug=m.slug
+        )
     if not m.title:
-        check.error(path, m.line, "the front matter needs a 'title'")
+        check.error(path, m.line, _("the front matter needs a 'title'"))
     if m.skill_area not in SKILL_AREAS:
         check.error(
             path,
             _key_line(m, "skill_area"),
-            f"skill_area '{m.skill_area}' must be one of {', '.join(SKILL_AREAS)}",
+            _("skill_area '%(value)s' must be one of %(allowed)s"),
+            value=m.skill_area,
+            allowed=", ".join(SKILL_AREAS),
         )
     if m.level not in LEVELS:
-        check.error(path, _key_line(m, "level"), f"level '{m.level}' must be one of {', '.join(LEVELS)}")
+        check.error(
+            path,
+            _key_line(m, "level"),
+            _("level '%(value)s' must be one of %(allowed)s"),
+            value=m.level,
+            allowed=", ".join(LEVELS),
+        )
     if not 0 <= m.pass_mark <= 100:
         check.error(
-            path, _key_line(m, "pass_mark"), f"pass_mark must be between 0 and 100, not {m.pass_mark}"
+            path,
+            _key_line(m, "pass_mark"),
+            _("pass_mark must be between 0 and 100, not %(value)s"),
+            value=m.pass_mark,
         )
     if m.estimated_minutes < 0:
-        check.error(path, _key_line(m, "estimated_minutes"), "estimated_minutes cannot be negative")
+        check.error(path, _key_line(m, "estimated_minutes"), _("estimated_minutes cannot be negative"))
     if m.slug in m.prerequisites:
-        check.error(path, _key_line(m, "prerequisites"), "a module cannot be its own prerequisite")
+        check.error(path, _key_line(m, "prerequisites"), _("a module cannot be its own prerequisite"))
     for pre in m.prerequisites:
         if pre not in slugs:
             check.error(
-                path, _key_line(m, "prerequisites"), f"prerequisite '{pre}' is not a module in content/"
+                path,
+                _key_line(m, "prerequisites"),
+                _("prerequisite '%(slug)s' is not a module in content/"),
+                slug=pre,
             )
     if not m.lessons:
-        check.warn(path, m.line, "the module has no lessons (a lesson starts with a heading `# Title {#id}`)")
+        check.warn(
+            path, m.line, _("the module has no lessons (a lesson starts with a heading `# Title {#id}`)")
+        )
     for kind, items in (("lesson", m.lessons), ("quiz", m.quizzes), ("drill", m.drills)):
         seen: dict[str, int] = {}
         for item in items:
@@ -144,7 +173,10 @@ def _module(check: _Check, m: Module, slugs: Counter) -> None:
                 check.error(
                     item.path or path,
                     line,
-                    f"{kind} id '{item.id}' is used twice (first on line {seen[item.id]})",
+                    _("%(kind)s id '%(id)s' is used twice (first on line %(first)s)"),
+                    kind=kind,
+                    id=item.id,
+                    first=seen[item.id],
                 )
             seen.setdefault(item.id, line)
     question_ids: dict[str, tuple[str, int]] = {}
@@ -166,79 +198,121 @@ def _drill_number(d: Drill, key: str) -> int:
 def _certification_rules(check: _Check, m: Module, requirements: CertificationRequirements) -> None:
     """Errors for a quiz or drill that a certification track requires and whose settings would let a
     recruit read the key and retry, retry at once, or meet the same few questions again."""
-    why = "(required by a certification track)"
     if requirements.requires_quiz(m.slug):
         for quiz in m.quizzes:
             at = quiz.setting_lines.get
-            name = f"quiz '{quiz.id}' {why}"
             if quiz.show_answers not in CERT_SHOW_ANSWERS:
                 check.error(
                     quiz.path,
                     at("show_answers", quiz.line),
-                    f"{name}: show_answers must be after_passing or after_last_attempt (or never), not "
-                    f"'{quiz.show_answers}': answers shown between retries let a recruit read the key and "
-                    "retry; write `show_answers: after_passing`",
+                    _(
+                        "quiz '%(quiz)s' (required by a certification track): show_answers must be "
+                        "after_passing or after_last_attempt (or never), not '%(value)s': answers shown "
+                        "between retries let a recruit read the key and retry; write "
+                        "`show_answers: after_passing`"
+                    ),
+                    quiz=quiz.id,
+                    value=quiz.show_answers,
                 )
             low, high = CERT_QUIZ_ATTEMPTS
             if not low <= quiz.attempts_allowed <= high:
                 check.error(
                     quiz.path,
                     at("attempts", quiz.line),
-                    f"{name}: attempts must be between {low} and {high}, not {quiz.attempts_allowed} "
-                    "(0 = unlimited lets a recruit retry until the draw is lucky); write `attempts: 3`",
+                    _(
+                        "quiz '%(quiz)s' (required by a certification track): attempts must be between "
+                        "%(low)s and %(high)s, not %(value)s (0 = unlimited lets a recruit retry until the "
+                        "draw is lucky); write `attempts: 3`"
+                    ),
+                    quiz=quiz.id,
+                    low=low,
+                    high=high,
+                    value=quiz.attempts_allowed,
                 )
             if quiz.wait_minutes < CERT_WAIT_MINUTES:
                 check.error(
                     quiz.path,
                     at("wait_minutes", quiz.line),
-                    f"{name}: wait_minutes must be at least {CERT_WAIT_MINUTES}, not {quiz.wait_minutes} "
-                    f"(a wait makes retries a second sitting, not a reload); write `wait_minutes: "
-                    f"{CERT_WAIT_MINUTES}`",
+                    _(
+                        "quiz '%(quiz)s' (required by a certification track): wait_minutes must be at least "
+                        "%(least)s, not %(value)s (a wait makes retries a second sitting, not a reload); "
+                        "write `wait_minutes: %(least)s`"
+                    ),
+                    quiz=quiz.id,
+                    least=CERT_WAIT_MINUTES,
+                    value=quiz.wait_minutes,
                 )
             pool = len(quiz.questions)
             if quiz.draw < CERT_MIN_DRAW:
                 check.error(
                     quiz.path,
                     at("draw", quiz.line),
-                    f"{name}: draw must be at least {CERT_MIN_DRAW}, not {quiz.draw} (draw: 0 serves the "
-                    f"same questions every attempt); write `draw: 12` with a bank of at least "
-                    f"{12 * CERT_POOL_FACTOR} questions",
+                    _(
+                        "quiz '%(quiz)s' (required by a certification track): draw must be at least "
+                        "%(least)s, not %(value)s (draw: 0 serves the same questions every attempt); write "
+                        "`draw: 12` with a bank of at least %(bank)s questions"
+                    ),
+                    quiz=quiz.id,
+                    least=CERT_MIN_DRAW,
+                    value=quiz.draw,
+                    bank=12 * CERT_POOL_FACTOR,
                 )
             elif pool < CERT_POOL_FACTOR * quiz.draw:
                 check.error(
                     quiz.path,
                     at("draw", quiz.line),
-                    f"{name}: the bank has {pool} questions, fewer than {CERT_POOL_FACTOR} × draw "
-                    f"({CERT_POOL_FACTOR * quiz.draw}), so retries meet the same questions; add questions "
-                    "or lower the draw",
+                    _(
+                        "quiz '%(quiz)s' (required by a certification track): the bank has %(pool)s "
+                        "questions, fewer than %(factor)s × draw (%(needed)s), so retries meet the same "
+                        "questions; add questions or lower the draw"
+                    ),
+                    quiz=quiz.id,
+                    pool=pool,
+                    factor=CERT_POOL_FACTOR,
+                    needed=CERT_POOL_FACTOR * quiz.draw,
                 )
     for d in m.drills:
         if not requirements.requires_drill(m.slug, d.id):
             continue
         at = d.setting_lines.get
-        name = f"drill '{d.id}' {why}"
         attempts = _drill_number(d, "attempts")
         low, high = CERT_DRILL_ATTEMPTS
         if not low <= attempts <= high:
             check.error(
                 d.path,
                 at("attempts", d.line),
-                f"{name}: attempts must be between {low} and {high}, not {attempts} (0 = unlimited lets a "
-                "recruit retry until it passes); write `attempts: 3`",
+                _(
+                    "drill '%(drill)s' (required by a certification track): attempts must be between %(low)s "
+                    "and %(high)s, not %(value)s (0 = unlimited lets a recruit retry until it passes); write "
+                    "`attempts: 3`"
+                ),
+                drill=d.id,
+                low=low,
+                high=high,
+                value=attempts,
             )
         wait = _drill_number(d, "wait_minutes")
         if wait < CERT_WAIT_MINUTES:
             check.error(
                 d.path,
                 at("wait_minutes", d.line),
-                f"{name}: wait_minutes must be at least {CERT_WAIT_MINUTES}, not {wait}; write "
-                f"`wait_minutes: {CERT_WAIT_MINUTES}`",
+                _(
+                    "drill '%(drill)s' (required by a certification track): wait_minutes must be at least "
+                    "%(least)s, not %(value)s; write `wait_minutes: %(least)s`"
+                ),
+                drill=d.id,
+                least=CERT_WAIT_MINUTES,
+                value=wait,
             )
         if d.kind == "written" and d.review == "auto" and "review" in d.setting_lines:
             check.warn(
                 d.path,
                 at("review"),
-                f"{name}: review: auto is overridden, a trainer reviews every response (review: always)",
+                _(
+                    "drill '%(drill)s' (required by a certification track): review: auto is overridden, a "
+                    "trainer reviews every response (review: always)"
+                ),
+                drill=d.id,
             )
 
 
@@ -246,7 +320,11 @@ def _unique_question(check: _Check, q: Question, seen: dict[str, tuple[str, int]
     if q.id in seen:
         where = seen[q.id]
         check.error(
-            q.path, q.line, f"question id '{q.id}' is already used in this module ({where[0]}:{where[1]})"
+            q.path,
+            q.line,
+            _("question id '%(id)s' is already used in this module (%(where)s)"),
+            id=q.id,
+            where=f"{where[0]}:{where[1]}",
         )
     else:
         seen[q.id] = (q.path, q.line)
@@ -254,12 +332,15 @@ def _unique_question(check: _Check, q: Question, seen: dict[str, tuple[str, int]
 
 def _quiz(check: _Check, quiz: Quiz) -> None:
     if not quiz.questions:
-        check.error(quiz.path, quiz.line, f"quiz '{quiz.id}' has no questions")
+        check.error(quiz.path, quiz.line, _("quiz '%(quiz)s' has no questions"), quiz=quiz.id)
     if quiz.draw < 0 or quiz.draw > len(quiz.questions):
         check.error(
             quiz.path,
             quiz.line,
-            f"draw: {quiz.draw} but quiz '{quiz.id}' has only {len(quiz.questions)} questions",
+            _("draw: %(draw)s but quiz '%(quiz)s' has only %(n)s questions"),
+            draw=quiz.draw,
+            quiz=quiz.id,
+            n=len(quiz.questions),
         )
     for name, value in (
         ("time_limit", quiz.time_limit_minutes),
@@ -267,14 +348,18 @@ def _quiz(check: _Check, quiz: Quiz) -> None:
         ("wait_minutes", quiz.wait_minutes),
     ):
         if value < 0:
-            check.error(quiz.path, quiz.line, f"{name} cannot be negative")
+            check.error(quiz.path, quiz.line, _("%(setting)s cannot be negative"), setting=name)
     if quiz.counts not in COUNTS:
-        check.error(quiz.path, quiz.line, f"counts must be highest or latest, not '{quiz.counts}'")
+        check.error(
+            quiz.path, quiz.line, _("counts must be highest or latest, not '%(value)s'"), value=quiz.counts
+        )
     if quiz.show_answers not in SHOW_ANSWERS:
         check.error(
             quiz.path,
             quiz.line,
-            f"show_answers must be one of {', '.join(SHOW_ANSWERS)}, not '{quiz.show_answers}'",
+            _("show_answers must be one of %(allowed)s, not '%(value)s'"),
+            allowed=", ".join(SHOW_ANSWERS),
+            value=quiz.show_answers,
         )
     for q in quiz.questions:
         _question(check, q, in_drill=False)
@@ -284,79 +369,117 @@ def _question(check: _Check, q: Question, *, in_drill: bool) -> None:
     path, line = q.path, q.line
     if q.type not in QUESTION_TYPES:
         check.error(
-            path, line, f"question '{q.id}': type '{q.type}' must be one of {', '.join(QUESTION_TYPES)}"
+            path,
+            line,
+            _("question '%(id)s': type '%(value)s' must be one of %(allowed)s"),
+            id=q.id,
+            value=q.type,
+            allowed=", ".join(QUESTION_TYPES),
         )
         return
     if not q.stem.strip():
-        check.error(path, line, f"question '{q.id}' has no question text")
+        check.error(path, line, _("question '%(id)s' has no question text"), id=q.id)
     if q.points <= 0:
-        check.error(path, line, f"question '{q.id}': points must be more than 0")
+        check.error(path, line, _("question '%(id)s': points must be more than 0"), id=q.id)
     if q.scoring not in ("all", "partial"):
-        check.error(path, line, f"question '{q.id}': scoring must be all or partial")
+        check.error(path, line, _("question '%(id)s': scoring must be all or partial"), id=q.id)
     correct = sum(c.correct for c in q.choices)
     if q.type in ("single", "truefalse", "multiple") and len(q.choices) < 2:
-        check.error(path, line, f"question '{q.id}' needs at least two choices `- [ ]`")
+        check.error(path, line, _("question '%(id)s' needs at least two choices `- [ ]`"), id=q.id)
     elif q.type in ("single", "truefalse") and correct != 1:
-        check.error(path, line, f"{q.type} question '{q.id}' needs exactly one `- [x]` choice, not {correct}")
+        check.error(
+            path,
+            line,
+            _("%(type)s question '%(id)s' needs exactly one `- [x]` choice, not %(n)s"),
+            type=q.type,
+            id=q.id,
+            n=correct,
+        )
     elif q.type == "truefalse" and len(q.choices) != 2:
-        check.error(path, line, f"truefalse question '{q.id}' needs exactly two choices")
+        check.error(path, line, _("truefalse question '%(id)s' needs exactly two choices"), id=q.id)
     elif q.type == "multiple" and correct < 1:
-        check.error(path, line, f"multiple question '{q.id}' needs at least one `- [x]` choice")
+        check.error(path, line, _("multiple question '%(id)s' needs at least one `- [x]` choice"), id=q.id)
     for c in q.choices:
         if c.weight is None:
             continue
         if q.type not in ("single", "multiple"):
             check.error(
-                path, c.line or line, f"question '{q.id}': only single and multiple choices take a weight"
+                path,
+                c.line or line,
+                _("question '%(id)s': only single and multiple choices take a weight"),
+                id=q.id,
             )
         elif not -100 <= c.weight <= 100:
-            check.error(path, c.line or line, f"question '{q.id}': a choice weight is between -100 and 100")
+            check.error(
+                path, c.line or line, _("question '%(id)s': a choice weight is between -100 and 100"), id=q.id
+            )
     texts = Counter(c.text.strip() for c in q.choices)
     for text, n in texts.items():
         if n > 1:
-            check.error(path, line, f"question '{q.id}' lists the choice '{text}' twice")
+            check.error(
+                path, line, _("question '%(id)s' lists the choice '%(choice)s' twice"), id=q.id, choice=text
+            )
     if q.type == "short" and not q.accepted:
-        check.error(path, line, f"short question '{q.id}' needs accepted answers in `[[…]]`")
+        check.error(path, line, _("short question '%(id)s' needs accepted answers in `[[…]]`"), id=q.id)
     if q.type == "numeric" and not (in_drill and q.expr):
         n = q.numeric
         if n is None or (n.value is None and n.min is None and n.max is None):
             check.error(
                 path,
                 line,
-                f"numeric question '{q.id}' needs an answer: `[[42]]`, `[[42 ± 0.5]]` or `[[40..45]]`",
+                _("numeric question '%(id)s' needs an answer: `[[42]]`, `[[42 ± 0.5]]` or `[[40..45]]`"),
+                id=q.id,
             )
         elif n.min is not None and n.max is not None and n.min > n.max:
-            check.error(path, line, f"numeric question '{q.id}': the range starts above its end")
+            check.error(path, line, _("numeric question '%(id)s': the range starts above its end"), id=q.id)
         elif n.tolerance < 0:
-            check.error(path, line, f"numeric question '{q.id}': tolerance cannot be negative")
+            check.error(path, line, _("numeric question '%(id)s': tolerance cannot be negative"), id=q.id)
     if q.type == "ordering" and len(q.items) < 2:
-        check.error(path, line, f"ordering question '{q.id}' needs at least two items `1. …`")
+        check.error(path, line, _("ordering question '%(id)s' needs at least two items `1. …`"), id=q.id)
     if q.type == "matching" and len(q.pairs) < 2:
-        check.error(path, line, f"matching question '{q.id}' needs at least two pairs `- left -> right`")
+        check.error(
+            path, line, _("matching question '%(id)s' needs at least two pairs `- left -> right`"), id=q.id
+        )
     if not in_drill:
         if not q.explanation.strip():
-            check.warn(path, line, f"question '{q.id}' has no explanation: recruits learn most from it")
+            check.warn(
+                path, line, _("question '%(id)s' has no explanation: recruits learn most from it"), id=q.id
+            )
         for c in q.choices:
             if not c.feedback.strip():
                 check.warn(
-                    path, c.line or line, f"question '{q.id}': choice '{c.text[:30]}' has no feedback `> …`"
+                    path,
+                    c.line or line,
+                    _("question '%(id)s': choice '%(choice)s' has no feedback `> …`"),
+                    id=q.id,
+                    choice=c.text[:30],
                 )
 
 
 def _drill(check: _Check, d: Drill) -> None:
     path, line = d.path, d.line
     if d.kind not in DRILL_KINDS:
-        check.error(path, line, f"drill '{d.id}': kind '{d.kind}' must be one of {', '.join(DRILL_KINDS)}")
+        check.error(
+            path,
+            line,
+            _("drill '%(drill)s': kind '%(value)s' must be one of %(allowed)s"),
+            drill=d.id,
+            value=d.kind,
+            allowed=", ".join(DRILL_KINDS),
+        )
         return
     if not d.title:
-        check.warn(path, line, f"drill '{d.id}' has no title")
+        check.warn(path, line, _("drill '%(drill)s' has no title"), drill=d.id)
     for key in ("attempts", "wait_minutes"):
         value = d.options.get(key)
         if value is not None and not re.fullmatch(r"\d{1,9}", value):
             check.error(
                 path,
                 d.setting_lines.get(key, line),
-                f"drill '{d.id}': {key} must be a whole number (0 or more), not '{value}'",
+                _("drill '%(drill)s': %(setting)s must be a whole number (0 or more), not '%(value)s'"),
+                drill=d.id,
+                setting=key,
+                value=value,
             )
     if d.kind == "scenario":
         _scenario(check, d)
@@ -369,25 +492,38 @@ def _drill(check: _Check, d: Drill) -> None:
 def _scenario(check: _Check, d: Drill) -> None:
     path, line = d.path, d.line
     if not any(not s.is_ending for s in d.steps) or not any(s.is_ending for s in d.steps):
-        check.error(path, line, f"scenario drill '{d.id}' needs at least one `::: step` and one `::: ending`")
+        check.error(
+            path,
+            line,
+            _("scenario drill '%(drill)s' needs at least one `::: step` and one `::: ending`"),
+            drill=d.id,
+        )
     if not d.steps:
         return
     specs: dict[str, ScenarioStep] = {}
     for s in d.steps:
         if s.id in specs:
-            check.error(path, s.line, f"step id '{s.id}' is used twice (first on line {specs[s.id].line})")
+            check.error(
+                path,
+                s.line,
+                _("step id '%(id)s' is used twice (first on line %(first)s)"),
+                id=s.id,
+                first=specs[s.id].line,
+            )
         specs.setdefault(s.id, s)
         if s.is_ending and s.outcome not in OUTCOMES:
-            check.error(path, s.line, f"ending '{s.id}': outcome must be good, neutral or bad")
+            check.error(path, s.line, _("ending '%(id)s': outcome must be good, neutral or bad"), id=s.id)
     for problem in graph_problems(d.start, scenario_graph(d)):
+        # The grader's problems are English; those with a template are translated with the message.
+        text = Phrase(problem.template, problem.params) if problem.template else problem.message
         step = specs.get(problem.step)
+        report = check.error if problem.level == "error" else check.warn
         if step is None:
-            where, text = line, f"drill '{d.id}': {problem.message}"
+            report(path, line, _("drill '%(drill)s': %(problem)s"), drill=d.id, problem=text)
         elif problem.choice is not None:
-            where, text = step.choices[problem.choice].line or step.line, problem.message
+            report(path, step.choices[problem.choice].line or step.line, "%(problem)s", problem=text)
         else:
-            where, text = step.line, problem.message
-        (check.error if problem.level == "error" else check.warn)(path, where, text)
+            report(path, step.line, "%(problem)s", problem=text)
 
 
 def scenario_graph(d: Drill) -> dict[str, dict[str, Any]]:
@@ -412,60 +548,107 @@ def _data(check: _Check, d: Drill) -> None:
     path, line = d.path, d.line
     generator = GENERATORS.get(d.generator)
     if not d.generator:
-        check.error(path, line, f"data drill '{d.id}' needs a `generator:` (known: {', '.join(GENERATORS)})")
+        check.error(
+            path,
+            line,
+            _("data drill '%(drill)s' needs a `generator:` (known: %(allowed)s)"),
+            drill=d.id,
+            allowed=", ".join(GENERATORS),
+        )
     for problem in params_problems(d.generator, d.params) if d.generator else []:
-        check.error(path, line, f"drill '{d.id}': {problem}")
+        # A Problem keeps its English template, so it is translated with the message.
+        check.error(
+            path,
+            line,
+            _("drill '%(drill)s': %(problem)s"),
+            drill=d.id,
+            problem=Phrase(problem.template, problem.params) if isinstance(problem, Problem) else problem,
+        )
     if not d.questions:
-        check.error(path, line, f"data drill '{d.id}' needs at least one `::: question`")
+        check.error(path, line, _("data drill '%(drill)s' needs at least one `::: question`"), drill=d.id)
     for q in d.questions:
         _question(check, q, in_drill=True)
         if q.type != "numeric":
-            check.error(q.path, q.line, f"question '{q.id}': a data drill asks numeric questions only")
+            check.error(
+                q.path, q.line, _("question '%(id)s': a data drill asks numeric questions only"), id=q.id
+            )
             continue
         if not q.expr:
             check.error(
-                q.path, q.line, f"question '{q.id}' needs an `expr:` computing its answer from the table"
+                q.path,
+                q.line,
+                _("question '%(id)s' needs an `expr:` computing its answer from the table"),
+                id=q.id,
             )
             continue
         n = q.numeric
         if n is not None and (n.value is not None or n.min is not None or n.max is not None):
             check.error(
-                q.path, q.line, f"question '{q.id}': the answer comes from `expr:`; remove the `[[…]]` answer"
+                q.path,
+                q.line,
+                _("question '%(id)s': the answer comes from `expr:`; remove the `[[…]]` answer"),
+                id=q.id,
             )
         if n is not None and n.tolerance < 0:
-            check.error(q.path, q.line, f"question '{q.id}': tolerance cannot be negative")
+            check.error(q.path, q.line, _("question '%(id)s': tolerance cannot be negative"), id=q.id)
         if generator is not None:
             for problem in expression_problems(q.expr, generator.columns):
-                check.error(q.path, q.line, f"question '{q.id}': expr: {problem}")
+                check.error(
+                    q.path, q.line, _("question '%(id)s': expr: %(problem)s"), id=q.id, problem=problem
+                )
 
 
 def _written(check: _Check, d: Drill) -> None:
     path, line = d.path, d.line
     if not d.criteria:
-        check.error(path, line, f"written drill '{d.id}' needs at least one `::: criterion`")
+        check.error(path, line, _("written drill '%(drill)s' needs at least one `::: criterion`"), drill=d.id)
     if d.review not in REVIEW:
-        check.error(path, line, f"drill '{d.id}': review must be auto or always")
+        check.error(path, line, _("drill '%(drill)s': review must be auto or always"), drill=d.id)
     if d.max_chars and d.min_chars > d.max_chars:
-        check.error(path, line, f"drill '{d.id}': min_chars is above max_chars")
+        check.error(path, line, _("drill '%(drill)s': min_chars is above max_chars"), drill=d.id)
     if d.max_chars > MAX_CHARS:
-        check.error(path, line, f"drill '{d.id}': max_chars can be at most {MAX_CHARS:,}")
+        check.error(
+            path,
+            line,
+            _("drill '%(drill)s': max_chars can be at most %(most)s"),
+            drill=d.id,
+            most=f"{MAX_CHARS:,}",
+        )
     grader = d.options.get("grader", "rubric")
     if grader not in WRITTEN_GRADERS:
         check.error(
-            path, line, f"drill '{d.id}': grader must be one of {', '.join(WRITTEN_GRADERS)}, not '{grader}'"
+            path,
+            line,
+            _("drill '%(drill)s': grader must be one of %(allowed)s, not '%(value)s'"),
+            drill=d.id,
+            allowed=", ".join(WRITTEN_GRADERS),
+            value=grader,
         )
     seen: dict[str, int] = {}
     for c in d.criteria:
         if c.id in seen:
-            check.error(path, c.line, f"criterion id '{c.id}' is used twice (first on line {seen[c.id]})")
+            check.error(
+                path,
+                c.line,
+                _("criterion id '%(id)s' is used twice (first on line %(first)s)"),
+                id=c.id,
+                first=seen[c.id],
+            )
         seen.setdefault(c.id, c.line)
         if c.points <= 0:
-            check.error(path, c.line, f"criterion '{c.id}': points must be more than 0")
+            check.error(path, c.line, _("criterion '%(id)s': points must be more than 0"), id=c.id)
         if not (c.concepts or c.required or c.facts):
-            check.error(path, c.line, f"criterion '{c.id}' needs concepts: or required: to grade against")
+            check.error(
+                path, c.line, _("criterion '%(id)s' needs concepts: or required: to grade against"), id=c.id
+            )
         _rubric_parts(check, d, c)
     if not 0 <= d.tolerance <= 100:
-        check.error(path, line, f"drill '{d.id}': tolerance must be between 0 and 100 percentage points")
+        check.error(
+            path,
+            line,
+            _("drill '%(drill)s': tolerance must be between 0 and 100 percentage points"),
+            drill=d.id,
+        )
     maximum = sum((c.points for c in d.criteria), Decimal(0))
     samples: dict[str, int] = {}
     for sample in d.samples:
@@ -473,21 +656,29 @@ def _written(check: _Check, d: Drill) -> None:
             check.error(
                 path,
                 sample.line,
-                f"sample id '{sample.id}' is used twice (first on line {samples[sample.id]})",
+                _("sample id '%(id)s' is used twice (first on line %(first)s)"),
+                id=sample.id,
+                first=samples[sample.id],
             )
         samples.setdefault(sample.id, sample.line)
         if sample.score is None:
             check.error(
-                path, sample.line, f"sample '{sample.id}' needs `score:` (the score a trainer gave it)"
+                path,
+                sample.line,
+                _("sample '%(id)s' needs `score:` (the score a trainer gave it)"),
+                id=sample.id,
             )
         elif not 0 <= sample.score <= maximum:
             check.error(
                 path,
                 sample.line,
-                f"sample '{sample.id}': score {sample.score} is outside 0 … {maximum} (the drill's points)",
+                _("sample '%(id)s': score %(score)s is outside 0 … %(maximum)s (the drill's points)"),
+                id=sample.id,
+                score=sample.score,
+                maximum=maximum,
             )
         if not sample.text.strip():
-            check.error(path, sample.line, f"sample '{sample.id}' has no answer text")
+            check.error(path, sample.line, _("sample '%(id)s' has no answer text"), id=sample.id)
 
 
 def _rubric_parts(check: _Check, d: Drill, c: Criterion) -> None:
@@ -497,23 +688,50 @@ def _rubric_parts(check: _Check, d: Drill, c: Criterion) -> None:
         check.error(
             path,
             c.levels_line or c.line,
-            f"criterion '{c.id}': levels are {LEVEL_COUNT} descriptors separated by `|` "
-            f"(level 1 … {LEVEL_COUNT})",
+            _("criterion '%(id)s': levels are %(n)s descriptors separated by `|` (level 1 … %(n)s)"),
+            id=c.id,
+            n=LEVEL_COUNT,
         )
     seen: dict[str, int] = {}
     for p in [*c.facts, *c.forbids]:
         if p.id in seen:
-            check.error(path, p.line, f"{p.kind} id '{p.id}' is used twice (first on line {seen[p.id]})")
+            check.error(
+                path,
+                p.line,
+                _("%(kind)s id '%(id)s' is used twice (first on line %(first)s)"),
+                kind=p.kind,
+                id=p.id,
+                first=seen[p.id],
+            )
         seen.setdefault(p.id, p.line)
         if not p.pattern:
-            check.error(path, p.line, f"{p.kind} '{p.id}' needs `pattern:` (a regular expression)")
+            check.error(
+                path,
+                p.line,
+                _("%(kind)s '%(id)s' needs `pattern:` (a regular expression)"),
+                kind=p.kind,
+                id=p.id,
+            )
         else:
             try:
                 compile_pattern(p.pattern)
             except re.error as exc:
-                check.error(path, p.pattern_line, f"{p.kind} '{p.id}': the pattern does not compile: {exc}")
+                check.error(
+                    path,
+                    p.pattern_line,
+                    _("%(kind)s '%(id)s': the pattern does not compile: %(problem)s"),
+                    kind=p.kind,
+                    id=p.id,
+                    problem=str(exc),
+                )
         if not p.reason:
-            check.error(path, p.line, f"{p.kind} '{p.id}' needs `reason:` (shown to the recruit)")
+            check.error(
+                path,
+                p.line,
+                _("%(kind)s '%(id)s' needs `reason:` (shown to the recruit)"),
+                kind=p.kind,
+                id=p.id,
+            )
 
 
 def _calibration(check: _Check, m: Module, d: Drill, *, certification: bool) -> None:
@@ -527,8 +745,12 @@ def _calibration(check: _Check, m: Module, d: Drill, *, certification: bool) -> 
                 check.error(
                     d.path,
                     c.line,
-                    f"criterion '{c.id}': a certification drill's criteria need `levels:` "
-                    f"({LEVEL_COUNT} descriptors separated by `|`) for trainers to score against",
+                    _(
+                        "criterion '%(id)s': a certification drill's criteria need `levels:` (%(n)s "
+                        "descriptors separated by `|`) for trainers to score against"
+                    ),
+                    id=c.id,
+                    n=LEVEL_COUNT,
                 )
     maximum = sum((c.points for c in d.criteria), Decimal(0))
     if maximum <= 0:
@@ -540,7 +762,13 @@ def _calibration(check: _Check, m: Module, d: Drill, *, certification: bool) -> 
         try:
             result = grade_written(data, sample.text)
         except InvalidAnswer as exc:
-            check.error(d.path, sample.line, f"sample '{sample.id}' cannot be graded: {exc}")
+            check.error(
+                d.path,
+                sample.line,
+                _("sample '%(id)s' cannot be graded: %(problem)s"),
+                id=sample.id,
+                problem=str(exc),
+            )
             continue
         rubric = Decimal(result.details["percent"])
         marked = (sample.score * 100 / maximum).quantize(Decimal("0.01"))
@@ -548,9 +776,15 @@ def _calibration(check: _Check, m: Module, d: Drill, *, certification: bool) -> 
             report(
                 d.path,
                 sample.line,
-                f"sample '{sample.id}': the rubric gives {rubric}% but the trainer's score is {marked}% "
-                f"(more than {d.tolerance} points apart); adjust the criteria (concepts, facts, forbids) "
-                "or the sample's score",
+                _(
+                    "sample '%(id)s': the rubric gives %(rubric)s%% but the trainer's score is %(marked)s%% "
+                    "(more than %(tolerance)s points apart); adjust the criteria (concepts, facts, forbids) "
+                    "or the sample's score"
+                ),
+                id=sample.id,
+                rubric=rubric,
+                marked=marked,
+                tolerance=d.tolerance,
             )
 
 
@@ -565,7 +799,11 @@ def _prerequisite_cycles(check: _Check, modules: list[Module]) -> None:
                 cycle = " → ".join([*trail[trail.index(nxt) :], nxt]) if nxt in trail else nxt
                 module = next(m for m in modules if m.slug == slug)
                 check.error(
-                    module.path, _key_line(module, "prerequisites"), f"prerequisites form a cycle: {cycle}"
+                    module.path,
+                    _key_line(module, "prerequisites"),
+                    _("prerequisites form a cycle: %(cycle)s"),
+                    code=CYCLE,
+                    cycle=cycle,
                 )
             elif nxt in graph and state.get(nxt) is None:
                 visit(nxt, [*trail, nxt])
@@ -580,39 +818,52 @@ def _course(check: _Check, c: Course, modules: dict[str, Module], slugs: Counter
     path = c.path
     if not c.slug or not SLUG_RE.match(c.slug):
         check.error(
-            path, _key_line(c, "slug"), "the course needs a 'slug' of lowercase letters, digits and '-'"
+            path, _key_line(c, "slug"), _("the course needs a 'slug' of lowercase letters, digits and '-'")
         )
     elif slugs[c.slug] > 1:
-        check.error(path, _key_line(c, "slug"), f"course slug '{c.slug}' is used twice")
+        check.error(path, _key_line(c, "slug"), _("course slug '%(slug)s' is used twice"), slug=c.slug)
     if not c.title:
-        check.error(path, c.line, "the course needs a 'title'")
+        check.error(path, c.line, _("the course needs a 'title'"))
     if c.level not in LEVELS:
-        check.error(path, _key_line(c, "level"), f"level '{c.level}' must be one of {', '.join(LEVELS)}")
+        check.error(
+            path,
+            _key_line(c, "level"),
+            _("level '%(value)s' must be one of %(allowed)s"),
+            value=c.level,
+            allowed=", ".join(LEVELS),
+        )
     if not c.modules:
-        check.error(path, _key_line(c, "modules"), "the course lists no modules")
+        check.error(path, _key_line(c, "modules"), _("the course lists no modules"))
     listed = Counter(cm.slug for cm in c.modules)
     for cm in c.modules:
         if cm.slug not in modules:
-            check.error(path, cm.line or c.line, f"module '{cm.slug}' is not in content/modules")
+            check.error(
+                path, cm.line or c.line, _("module '%(slug)s' is not in content/modules"), slug=cm.slug
+            )
         if listed[cm.slug] > 1:
-            check.error(path, cm.line or c.line, f"module '{cm.slug}' is listed twice")
+            check.error(path, cm.line or c.line, _("module '%(slug)s' is listed twice"), slug=cm.slug)
         if cm.due_days < 0:
-            check.error(path, cm.line or c.line, "due_days cannot be negative")
+            check.error(path, cm.line or c.line, _("due_days cannot be negative"))
     cert = c.certification
     if cert is None:
         return
     line = cert.line or c.line
     for slug in cert.modules:
         if slug not in listed:
-            check.error(path, line, f"certification module '{slug}' is not one of the course's modules")
+            check.error(
+                path, line, _("certification module '%(slug)s' is not one of the course's modules"), slug=slug
+            )
     for ref in cert.drills:
-        slug, _, drill_id = ref.partition("/")
+        slug, _sep, drill_id = ref.partition("/")
         module = modules.get(slug)
         if module is None or not any(d.id == drill_id for d in module.drills):
             check.error(
-                path, line, f"certification drill '{ref}' does not exist (write module-slug/drill-id)"
+                path,
+                line,
+                _("certification drill '%(ref)s' does not exist (write module-slug/drill-id)"),
+                ref=ref,
             )
     if not 0 <= cert.pass_mark <= 100:
-        check.error(path, line, "certification pass_mark must be between 0 and 100")
+        check.error(path, line, _("certification pass_mark must be between 0 and 100"))
     if cert.validity_months < 0:
-        check.error(path, line, "validity_months cannot be negative")
+        check.error(path, line, _("validity_months cannot be negative"))

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -663,3 +664,41 @@ def test_editor_and_history_pages_are_titled_by_the_module_title_not_its_slug(tr
         for text in (title, heading):
             assert shown in text, name
             assert SLUG not in text, name
+
+
+@pytest.mark.parametrize(
+    ("language", "level_text", "choice_text", "lesson_text"),
+    [
+        (
+            "zh-hans",
+            "level“wizard”必须是以下之一：junior, intermediate, senior, manager",
+            "truefalse 题“q-true-false”需要恰好一个 `- [x]` 选项，现在有 0 个",
+            "课时 id“bad id”无效：只能使用字母、数字、'-' 和 '_'",
+        ),
+        (
+            "en",
+            "level 'wizard' must be one of junior, intermediate, senior, manager",
+            "truefalse question 'q-true-false' needs exactly one `- [x]` choice, not 0",
+            "bad lesson id 'bad id': use letters, digits, '-' and '_'",
+        ),
+    ],
+    ids=["zh-hans", "en"],
+)
+def test_preview_shows_parser_and_validator_messages_in_the_readers_language(
+    trainer_client, imported, language, level_text, choice_text, lesson_text
+):
+    source = BROKEN.replace("{#metrics}", "{#bad id}")  # a syntax error beside the two validator errors
+    trainer_client.cookies["django_language"] = language
+    response = trainer_client.post(reverse("author_preview"), {"source": source, "slug": "demo-basics"})
+    assert response.status_code == 200
+    items: dict[str, str] = {}  # line -> the messages shown for it
+    for item in response.content.decode().split('data-testid="message"')[1:]:
+        line = item.split('data-goto-line="')[1].split('"')[0]
+        items[line] = items.get(line, "") + item.split("</li>")[0]
+    lines = source.splitlines()
+    assert escape(level_text) in items[str(lines.index("level: wizard") + 1)]
+    assert escape(choice_text) in items[str(lines.index("::: question q-true-false") + 1)]
+    assert escape(lesson_text) in items[str(lines.index("# 社群运营的指标 {#bad id}") + 1)]
+    # What the command line and the logs read stays English whatever the page's language.
+    texts = {m.text for m in response.context["preview"].check.errors}
+    assert "level 'wizard' must be one of junior, intermediate, senior, manager" in texts
