@@ -17,14 +17,14 @@ class Command(BaseCommand):
             "--lang",
             default=settings.LANGUAGE_CODE,
             choices=[code for code, _name in settings.LANGUAGES],
-            help="language of the item-quality messages (default: %(default)s)",
+            help="language of the messages (default: %(default)s)",
         )
 
     def handle(self, *args, paths: list[str], root: str, lang: str, **options):
         with translation.override(lang):
             tree = load_tree(Path(root), [Path(p) for p in paths] or None)
-        for message in tree.messages:
-            self.stdout.write(str(message))
+            for message in tree.messages:
+                self.stdout.write(f"{message.path}:{message.line}: {message.level}: {message.localized()}")
         errors, warnings, notes = len(tree.errors), len(tree.warnings), len(tree.notes)
         summary = (
             f"{len(tree.modules)} modules, {len(tree.courses)} courses: "

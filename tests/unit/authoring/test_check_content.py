@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -53,3 +54,21 @@ def test_a_certification_quiz_that_gives_its_key_away_fails_the_check(content):
         call_command("check_content", "--root", str(content), "--lang", "en", stdout=out, stderr=StringIO())
     assert "modules/lint-demo.md:15: error: key-longest:" in out.getvalue()
     assert "modules/lint-demo.md:12: error: guessable:" in out.getvalue()
+
+
+def test_structural_messages_follow_the_chosen_language_too(tmp_path):
+    """A validator message (not only the item-quality findings) is printed in the language asked for."""
+    (tmp_path / "modules").mkdir()
+    broken = SOURCE.replace("level: junior\n", "level: junior\npass_mark: 170\n", 1)
+    assert broken != SOURCE
+    (tmp_path / "modules" / "lint-demo.md").write_text(broken, encoding="utf-8")
+    outputs = {}
+    for lang in ("en", "zh-hans"):
+        out = StringIO()
+        with pytest.raises(CommandError):
+            call_command("check_content", "--root", str(tmp_path), "--lang", lang, stdout=out, stderr=StringIO())
+        outputs[lang] = [line for line in out.getvalue().splitlines() if "pass_mark" in line]
+    assert outputs["en"] and outputs["zh-hans"]
+    assert outputs["en"] != outputs["zh-hans"]
+    assert any(re.search(r"[\u4e00-\u9fff]", line.split("pass_mark", 1)[1]) for line in outputs["zh-hans"])
+    assert not any(re.search(r"[\u4e00-\u9fff]", line) for line in outputs["en"])
