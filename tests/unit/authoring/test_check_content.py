@@ -66,9 +66,12 @@ def test_structural_messages_follow_the_chosen_language_too(tmp_path):
     for lang in ("en", "zh-hans"):
         out = StringIO()
         with pytest.raises(CommandError):
-            call_command("check_content", "--root", str(tmp_path), "--lang", lang, stdout=out, stderr=StringIO())
+            call_command(
+                "check_content", "--root", str(tmp_path), "--lang", lang, stdout=out, stderr=StringIO()
+            )
         outputs[lang] = [line for line in out.getvalue().splitlines() if "pass_mark" in line]
-    assert outputs["en"] and outputs["zh-hans"]
+    assert outputs["en"]
+    assert outputs["zh-hans"]
     assert outputs["en"] != outputs["zh-hans"]
     assert any(re.search(r"[\u4e00-\u9fff]", line.split("pass_mark", 1)[1]) for line in outputs["zh-hans"])
     assert not any(re.search(r"[\u4e00-\u9fff]", line) for line in outputs["en"])
