@@ -29,24 +29,28 @@ def feedback_form(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "evaluation/feedback.html", {"state": state}, status=403)
     form = feedback_form_for(state, request.POST or None)
     error = ""
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                _row, changed = services.feedback_save(
-                    user=request.user,
-                    module=module,
-                    version_id=form.cleaned_data["version"],
-                    ratings=form.ratings(),
-                )
-            except services.FeedbackNotAllowed as exc:
-                return render(request, "evaluation/feedback.html", {"state": state, "error": str(exc)}, 403)
-            except services.FeedbackError as exc:
-                form.add_error(None, str(exc))
-                error = str(exc)
-            else:
-                if changed:
-                    messages.success(request, _("Thank you: your rating is saved."))
-                return redirect("evaluation_feedback", slug=module.slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _row, changed = services.feedback_save(
+                user=request.user,
+                module=module,
+                version_id=form.cleaned_data["version"],
+                ratings=form.ratings(),
+            )
+        except services.FeedbackNotAllowed as exc:
+            return render(request, "evaluation/feedback.html", {"state": state, "refused": str(exc)}, 403)
+        except services.FeedbackError as exc:
+            form.add_error(None, str(exc))
+            error = str(exc)
+        else:
+            if changed:
+                messages.success(request, _("Thank you: your rating is saved."))
+            return redirect("evaluation_feedback", slug=module.slug)
+    if request.method == "POST" and not state.editable and not error:
+        # The form is not shown once the rating is frozen: say why the post changed nothing.
+        error = _("Your rating can no longer be changed: a rating is open for %(days)d days.") % {
+            "days": services.EDIT_DAYS
+        }
     ctx = {"state": state, "form": form if state.editable else None, "error": error}
     return render(request, "evaluation/feedback.html", ctx, status=400 if request.method == "POST" else 200)
 

@@ -79,7 +79,8 @@ def test_a_recruit_who_passed_through_the_quiz_rates_the_module(recruit_client, 
         3,
         5,
     )
-    assert row.comment == "案例很实用" and row.show_name is True
+    assert row.comment == "案例很实用"
+    assert row.show_name is True
     again = recruit_client.get(reverse("attempt_detail", args=[attempt.pk]))
     assert b"See or change your rating" in again.content
 
@@ -127,7 +128,8 @@ def test_the_rating_can_change_for_seven_days_then_is_read_only(recruit, importe
     start = timezone.now()
     row, _ = rate(recruit, imported, value=2, now=start)
     changed, did = rate(recruit, imported, value=5, now=start + timedelta(days=6, hours=23))
-    assert did and changed.pk == row.pk
+    assert did
+    assert changed.pk == row.pk
     with pytest.raises(services.FeedbackError, match="7 days"):
         rate(recruit, imported, value=1, now=start + timedelta(days=7, seconds=1))
     row.refresh_from_db()
@@ -211,7 +213,8 @@ def test_a_trainer_sees_nothing_below_five_answers(client, trainer, imported, en
     assert page.status_code == 200
     text = page.content.decode()
     assert NOT_ENOUGH in text
-    assert "评论" not in text and "学员" not in text
+    assert "评论" not in text
+    assert "学员" not in text
     assert f'data-testid="dist-{imported.current_version.number}-usefulness"' not in text
 
 
@@ -237,7 +240,8 @@ def test_names_stay_hidden_when_the_site_hides_them_from_trainers(client, traine
     for user in _crowd(imported, 5):
         rate(user, imported, comment="看得见吗", show_name=True)
     text = logged_in(trainer).get(reverse("evaluation_trainer_module", args=[imported.slug])).content.decode()
-    assert "看得见吗" in text and "学员" not in text
+    assert "看得见吗" in text
+    assert "学员" not in text
 
 
 @pytest.mark.parametrize("who", ["recruit", "manager", "anonymous"])

@@ -18,7 +18,7 @@ from evaluation.aggregation import (
 )
 
 ratings = st.integers(min_value=1, max_value=5)
-answers = st.lists(st.fixed_dictionaries({name: ratings for name in RATINGS}), max_size=60)
+answers = st.lists(st.fixed_dictionaries(dict.fromkeys(RATINGS, ratings)), max_size=60)
 
 
 @given(st.lists(ratings, max_size=200))
@@ -72,6 +72,6 @@ def test_the_trend_lists_only_shown_versions_oldest_first(per_version):
     summaries = [version_summary(number=n, answers=rows) for n, rows in enumerate(per_version, start=1)]
     points = trend(list(reversed(summaries)))
     assert [n for n, _ in points] == [s.number for s in summaries if s.shown]
-    for n, avgs in points:
+    for _number, avgs in points:
         assert set(avgs) == set(RATINGS)
         assert all(Decimal(1) <= a <= Decimal(5) for a in avgs.values())
