@@ -311,3 +311,16 @@ def test_query_counts_are_pinned_whatever_the_number_of_answers(client, trainer,
     many = {name: _count(trainer_client, url) for name, url in urls.items()}
     assert few == many == {"report": REPORT_QUERIES, "index": INDEX_QUERIES}
     assert few_form == _count(recruit_client, form_url) == FORM_QUERIES
+
+
+def test_staff_read_answers_in_the_admin(client, recruit, imported, admin_user):
+    pass_module(recruit, imported)
+    rate(recruit, imported, comment="管理后台可见")
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:evaluation_modulefeedback_changelist"))
+    assert page.status_code == 200
+    assert "recruit@example.com" in page.content.decode()
+    detail = client.get(
+        reverse("admin:evaluation_modulefeedback_change", args=[ModuleFeedback.objects.get().pk])
+    )
+    assert "管理后台可见" in detail.content.decode()
