@@ -59,6 +59,13 @@ def test_a_recruit_rates_a_passed_module_on_a_phone(signed_in_as, live_server, i
     # Still editable: the form comes back filled in with the answer.
     assert page.get_by_test_id("scale-difficulty").get_by_role("radio", name="2", exact=True).is_checked()
     assert _blocking(page) == []
+    # The module page asks too, with the same form filled in.
+    page.goto(f"{live_server.url}/modules/{imported.slug}/")
+    prompt = page.get_by_test_id("feedback-prompt")
+    assert prompt.get_by_role("heading", name="你对这个模块的评价").is_visible()
+    assert prompt.get_by_test_id("scale-clarity").get_by_role("radio", name=re.compile(r"^5\b")).is_checked()
+    assert _blocking(page) == []
+    assert _fits(page)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
