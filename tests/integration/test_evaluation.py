@@ -324,3 +324,31 @@ def test_staff_read_answers_in_the_admin(client, recruit, imported, admin_user):
         reverse("admin:evaluation_modulefeedback_change", args=[ModuleFeedback.objects.get().pk])
     )
     assert "管理后台可见" in detail.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_at_once_leave_one_answer(recruit, imported, require_postgres):
+    import threading
+
+    from django.db import connection as conn
+
+    pass_module(recruit, imported)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def submit():
+        try:
+            barrier.wait()
+            rate(recruit, imported, comment="同时提交")
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert ModuleFeedback.objects.filter(user=recruit).count() == 1
