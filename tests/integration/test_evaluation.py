@@ -200,7 +200,7 @@ def test_an_old_version_takes_no_new_answer(recruit_client, recruit, imported, e
 def _crowd(module, n: int, *, start: int = 0):
     users = []
     for i in range(start, start + n):
-        user = make_user(f"r{i}@example.com", display_name=f"学员{i}")
+        user = make_user(f"r{i}@example.com", display_name=f"林同学{i}")
         pass_module(user, module)
         users.append(user)
     return users
@@ -214,7 +214,7 @@ def test_a_trainer_sees_nothing_below_five_answers(client, trainer, imported, en
     text = page.content.decode()
     assert NOT_ENOUGH in text
     assert "评论" not in text
-    assert "学员" not in text
+    assert "林同学" not in text
     assert f'data-testid="dist-{imported.current_version.number}-usefulness"' not in text
 
 
@@ -230,8 +230,8 @@ def test_a_trainer_sees_distributions_averages_and_comments_from_five(client, tr
     assert "average 3.00" in text
     assert all(f"评论{i}" in text for i in range(6))
     # Only the one recruit who allowed it is named; the others are anonymous, their names nowhere.
-    assert "学员0" in text
-    assert not any(f"学员{i}" in text for i in range(1, 6))
+    assert "林同学0" in text
+    assert not any(f"林同学{i}" in text for i in range(1, 6))
     assert text.count("anonymous") == 5
 
 
@@ -241,7 +241,7 @@ def test_names_stay_hidden_when_the_site_hides_them_from_trainers(client, traine
         rate(user, imported, comment="看得见吗", show_name=True)
     text = logged_in(trainer).get(reverse("evaluation_trainer_module", args=[imported.slug])).content.decode()
     assert "看得见吗" in text
-    assert "学员" not in text
+    assert "林同学" not in text
 
 
 @pytest.mark.parametrize("who", ["recruit", "manager", "anonymous"])
