@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "assessments",
     "certificates",
     "notifications",
+    "evaluation",
 ]
 
 MIDDLEWARE = [

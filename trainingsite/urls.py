@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("certificates.urls")),
     path("author/", include("courses.author_urls")),
+    path("", include("evaluation.urls")),
+    path("trainer/feedback/", include("evaluation.trainer_urls")),
     path("trainer/analysis/", include("assessments.analysis_urls")),
     path("trainer/", include("assessments.trainer_urls")),
     path("manager/", include("courses.manager_urls")),

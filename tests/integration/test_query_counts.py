@@ -24,12 +24,13 @@ PINNED = {
     "tracks": 4,
     "track": 8,
     "catalogue": 4,
-    "module": 8,  # lessons, quizzes, drills, progress, reads, prerequisites…
+    "module": 9,  # lessons, quizzes, drills, progress, reads, prerequisites… + the passed module's rating
+    # A passed result asks for a rating of the module: + the progress row with "rated" (evaluation app).
     "lesson": 6,
     "quiz": 7,  # + the recertification cycle (attempts allowed again when renewing)
     "attempt_open": 4,
-    "attempt_graded": 4,
-    "status": 4,
+    "attempt_graded": 5,
+    "status": 5,
     "progress": 6,  # + enrolments and skill areas
     "health": 1,
 }
@@ -105,6 +106,8 @@ def test_page_query_counts_do_not_grow_with_data(recruit_client, recruit, import
     for _ in range(2):
         attempt = start_attempt(recruit_client, imported)
         recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), correct_answers(attempt))
+    # The loop submitted the open attempt (start_attempt returns it): measure a new open one.
+    urls["attempt_open"] = reverse("attempt_detail", args=[start_attempt(recruit_client, imported).pk])
     after = measure(recruit_client, urls)
     assert after == before
 
