@@ -34,7 +34,9 @@ __all__ = [
 # 16-unit text in a 440-unit viewBox stays at 12 CSS px down to a 330 px wide chart (a card on a phone).
 WIDTH = 440
 FONT = 16
-CHAR = 9.0  # estimated advance of a narrow character at FONT; a wide (CJK) character counts as two
+CHAR = (
+    9.6  # estimated advance of a narrow character at FONT (.6 em, as DejaVu Sans lower case); wide counts 2
+)
 PAD = 8
 LABEL_COLUMNS = 18
 LEGEND_COLUMNS = 22
@@ -98,10 +100,11 @@ def wrap_label(text: str, max_columns: int) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """Break opportunities: a run of non-wide characters with its trailing spaces, or one wide character."""
+    """Break opportunities: a run of non-wide characters with its trailing spaces, or one wide character; a
+    hyphen ends a run, so "types-match" breaks after "types-" as a browser would break it."""
     words: list[str] = []
     for char in text:
-        narrow_run = _char_columns(char) < 2 and not words[-1].endswith(" ") if words else False
+        narrow_run = _char_columns(char) < 2 and not words[-1].endswith((" ", "-")) if words else False
         if words and (char == " " or (narrow_run and _char_columns(words[-1][-1]) < 2)):
             words[-1] += char
         else:

@@ -70,8 +70,9 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
     "input": {"checked"},
 }
-# Whatever an author writes, an <input> can only be the task list's disabled checkbox.
-FORCED_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
+# Whatever an author writes, an <input> can only be the task list's disabled checkbox. A table scrolls
+# sideways on a phone rather than squeeze its columns (site.css), so a keyboard must reach it to scroll it.
+FORCED_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}, "table": {"tabindex": "0"}}
 ALLOWED_CLASSES = {"li": {"task"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 

@@ -145,4 +145,11 @@ def test_renderer_keeps_ordinary_markdown():
     html = render_markdown("**共同兴趣** 与 [链接](https://example.com)\n\n| a | b |\n| - | - |\n| 1 | 2 |")
     assert "<strong>共同兴趣</strong>" in html
     assert 'href="https://example.com"' in html
-    assert "<table>" in html
+    assert '<table tabindex="0">' in html  # focusable: it may scroll sideways on a phone
+
+
+def test_a_markdown_table_is_reachable_by_keyboard_so_it_can_be_scrolled_on_a_phone():
+    html = render_markdown(
+        '| 要素 | 说明 |\n| - | - |\n| 连接 | 成员之间 |\n\n<table tabindex="5"><tr><td>x</td></tr></table>'
+    )
+    assert html.count('<table tabindex="0">') == 2

@@ -311,3 +311,8 @@ def test_different_charts_get_different_ids():
     second = parse(bar_chart([("A", 2)], title="T", empty_text="-")).get("aria-labelledby")
 
     assert first != second
+
+
+def test_a_hyphenated_label_breaks_after_a_hyphen_not_inside_a_word():
+    assert wrap_label("community-types-match", 18) == ["community-types-", "match"]
+    assert wrap_label("retention-definition-tf 38", 18) == ["retention-", "definition-tf 38"]
