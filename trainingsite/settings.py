@@ -281,6 +281,7 @@ CELERY_TASK_DEFAULT_QUEUE = "grading"
 CELERY_TASK_ROUTES = {
     "assessments.tasks.grade_attempt": {"queue": "grading"},
     "assessments.tasks.sweep_attempts": {"queue": "grading"},
+    "courses.tasks.refresh_cohort_summar*": {"queue": "reports"},
     "*.tasks.notify_*": {"queue": "notifications"},
     "*.tasks.send_*": {"queue": "notifications"},
     "*.tasks.*_report*": {"queue": "reports"},
@@ -316,6 +317,13 @@ CELERY_BEAT_SCHEDULE = {
     "notify-expiring-certificates": {
         "task": "notifications.tasks.notify_expiring_certificates",
         "schedule": crontab(hour=8, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
+    # Overdue counts and the timeline of the cohort overviews move with the date: refresh every summary
+    # just after midnight (the pages compute their own until then).
+    "refresh-cohort-summaries": {
+        "task": "courses.tasks.refresh_cohort_summaries",
+        "schedule": crontab(hour=0, minute=1),
         "options": {"expires": 6 * 3600},
     },
     # The database, not Redis, says which notification emails are unsent: re-queue lost ones hourly.
