@@ -245,3 +245,20 @@ def test_a_new_member_requests_a_refresh(course, manager, cohort, django_capture
     assert row.requested_at > row.computed_at
     cohort_summary.cohort_summary_refresh(cohort_id=cohort.pk)
     assert stored(cohort, "all", False).totals["total"] == 41
+
+
+def test_the_tasks_are_routed_to_the_reports_queue():
+    from courses.tasks import refresh_cohort_summaries
+    from trainingsite.celery import app
+
+    for task in (refresh_cohort_summary, refresh_cohort_summaries):
+        assert app.amqp.router.route({}, task.name, task_type=task)["queue"].name == "reports"
+
+
+def test_the_daily_run_requests_every_stored_summary(cohort, django_capture_on_commit_callbacks):
+    cohort_summary.cohort_summary_compute(cohort_id=cohort.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert cohort_summary.cohort_summary_request_all() == 1
+    assert len(callbacks) == 1
+    row = CohortSummary.objects.get(pk=cohort.pk)
+    assert row.requested_at > row.computed_at
