@@ -262,3 +262,23 @@ def test_the_daily_run_requests_every_stored_summary(cohort, django_capture_on_c
     assert len(callbacks) == 1
     row = CohortSummary.objects.get(pk=cohort.pk)
     assert row.requested_at > row.computed_at
+
+
+@pytest.mark.services
+@pytest.mark.worker
+def test_the_task_runs_on_a_real_worker(celery_worker_process, cohort, settings):
+    from tests.conftest import wait_for
+
+    settings.COHORT_SUMMARY_DEBOUNCE_SECONDS = 0
+    recruit = CohortMembership.objects.filter(cohort=cohort).first().user_id
+    with transaction.atomic():  # what a progress change does in its transaction
+        cohort_summary.cohort_summary_request_on_commit(user_id=recruit)
+
+    def computed():
+        row = CohortSummary.objects.filter(pk=cohort.pk).first()
+        return row if row and row.data.get("filters") else None
+
+    row = wait_for(computed, timeout=60)
+    assert row.computed_at >= row.requested_at
+    assert same_numbers(stored(cohort, "all", False), live(cohort, "all", False))
+    assert "refresh_cohort_summary" in celery_worker_process.log.read_text()
