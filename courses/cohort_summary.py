@@ -73,27 +73,54 @@ def cohort_summary_request(*, user_id: int) -> list[int]:
     recruit's progress. Returns the cohorts whose task the caller queues on commit (first request since
     the last computation, or a request that looks lost).
 
-    Two queries (create missing rows; lock and read the rows), a third (one UPDATE) when a row was fresh.
+    On PostgreSQL one statement (create missing rows, lock and read the others), a second (one UPDATE) when
+    a row was fresh, once per debounce.
     """
     postgres = connection.vendor == "postgresql"
     now_sql, params = ("STATEMENT_TIMESTAMP()", []) if postgres else ("%s", [timezone.now()])
     members = connection.ops.quote_name("courses_cohortmembership")
+    as_of = "data ->> 'as_of'" if postgres else "json_extract(data, '$.as_of')"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table()} (cohort_id, data, requested_at) "  # noqa: S608
-            f"SELECT cohort_id, '{{}}', {now_sql} FROM {members} WHERE user_id = %s "
-            "ON CONFLICT (cohort_id) DO NOTHING RETURNING cohort_id",
-            [*params, user_id],
-        )
-        created = [row[0] for row in cursor.fetchall()]
-        as_of = "data ->> 'as_of'" if postgres else "json_extract(data, '$.as_of')"
-        lock = " FOR KEY SHARE" if postgres else ""  # SQLite runs one writing transaction at a time anyway
-        cursor.execute(
-            f"SELECT cohort_id, requested_at, computed_at, {as_of} FROM {_table()} "  # noqa: S608
-            f"WHERE cohort_id IN (SELECT cohort_id FROM {members} WHERE user_id = %s){lock}",
-            [user_id],
-        )
-        rows = [(c, _aware(r), _aware(d), a) for c, r, d, a in cursor.fetchall() if c not in created]
+        if postgres:
+            cursor.execute(
+                f"WITH mine AS (SELECT cohort_id FROM {members} WHERE user_id = %s), "  # noqa: S608
+                f"created AS (INSERT INTO {_table()} (cohort_id, data, requested_at) "
+                f"SELECT cohort_id, '{{}}', {now_sql} FROM mine "
+                "ON CONFLICT (cohort_id) DO NOTHING RETURNING cohort_id), "
+                f"locked AS (SELECT cohort_id, requested_at, computed_at, {as_of} AS as_of FROM {_table()} "
+                "WHERE cohort_id IN (SELECT cohort_id FROM mine) FOR KEY SHARE) "
+                "SELECT m.cohort_id, m.cohort_id IN (SELECT cohort_id FROM created), "
+                "l.cohort_id IS NOT NULL, l.requested_at, l.computed_at, l.as_of "
+                "FROM mine m LEFT JOIN locked l USING (cohort_id)",
+                [user_id, *params],
+            )
+            found = cursor.fetchall()
+            created = [c for c, new, _, _, _, _ in found if new]
+            rows = [(c, r, d, a) for c, new, seen, r, d, a in found if seen and not new]
+            # Created by a transaction that committed while this statement ran: read (and lock) it now.
+            unseen = [c for c, new, seen, _, _, _ in found if not new and not seen]
+            if unseen:
+                cursor.execute(
+                    f"SELECT cohort_id, requested_at, computed_at, {as_of} FROM {_table()} "  # noqa: S608
+                    f"WHERE cohort_id IN ({', '.join(['%s'] * len(unseen))}) FOR KEY SHARE",
+                    unseen,
+                )
+                rows += cursor.fetchall()
+        else:  # SQLite runs one writing transaction at a time: no lock needed
+            cursor.execute(
+                f"INSERT INTO {_table()} (cohort_id, data, requested_at) "  # noqa: S608
+                f"SELECT cohort_id, '{{}}', {now_sql} FROM {members} WHERE user_id = %s "
+                "ON CONFLICT (cohort_id) DO NOTHING RETURNING cohort_id",
+                [*params, user_id],
+            )
+            created = [row[0] for row in cursor.fetchall()]
+            cursor.execute(
+                f"SELECT cohort_id, requested_at, computed_at, {as_of} FROM {_table()} "  # noqa: S608
+                f"WHERE cohort_id IN (SELECT cohort_id FROM {members} WHERE user_id = %s)",
+                [user_id],
+            )
+            rows = [row for row in cursor.fetchall() if row[0] not in created]
+        rows = [(c, _aware(r), _aware(d), a) for c, r, d, a in rows]
         fresh = [
             c
             for c, requested, computed, _ in rows

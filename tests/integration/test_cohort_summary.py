@@ -211,7 +211,7 @@ def test_a_burst_of_progress_changes_queues_one_refresh(
     ):
         cohort_summary.cohort_summary_request_on_commit(user_id=recruits[0])
     assert callbacks == []
-    assert len(ctx.captured_queries) == 2  # stale already: create-if-missing, then the lock
+    assert len(ctx.captured_queries) == 1  # stale already: one statement creates none and locks the row
 
 
 def test_requests_and_refreshes_are_scoped_to_the_recruits_cohorts(course, manager, cohort):
@@ -284,3 +284,45 @@ def test_the_task_runs_on_a_real_worker(celery_worker_process, cohort, settings)
     assert row.computed_at >= row.requested_at
     assert same_numbers(stored(cohort, "all", False), live(cohort, "all", False))
     assert "refresh_cohort_summary" in celery_worker_process.log.read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_waits_for_a_progress_change_that_requested_in_an_open_transaction(
+    require_postgres, course, manager
+):
+    """A request on a stale row takes a KEY SHARE lock and writes nothing; the task's claim waits for it to
+    commit, so the computation that follows sees that change."""
+    import threading
+    import time
+
+    cohort = make_cohort(course, [manager], 4, seed=3, email_prefix="lock")
+    recruit = CohortMembership.objects.filter(cohort=cohort).first().user_id
+    with transaction.atomic():
+        assert cohort_summary.cohort_summary_request(user_id=recruit) == [cohort.pk]  # now stale
+    events: list[str] = []
+    requested = threading.Event()
+
+    def progress_change() -> None:
+        try:
+            with transaction.atomic():
+                assert cohort_summary.cohort_summary_request(user_id=recruit) == []  # a task is on its way
+                requested.set()
+                time.sleep(0.5)
+                events.append("change committed")
+        finally:
+            connection.close()
+
+    def task() -> None:
+        try:
+            requested.wait(5)
+            cohort_summary._claim(cohort_id=cohort.pk, force=False)
+            events.append("claimed")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=progress_change), threading.Thread(target=task)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert events == ["change committed", "claimed"]
