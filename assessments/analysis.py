@@ -257,7 +257,7 @@ def statistics_refresh(*, module_id: int, key: str) -> bool:
 def _compute_store(*, row: AssessmentStatistics, as_of: datetime) -> AssessmentStatistics:
     target = _target_load(module_id=row.module_id, key=row.key)
     gather = _gather_sql if connection.vendor == "postgresql" else _gather_python
-    data = _assemble(target, gather(target), as_of=as_of, method=connection.vendor)
+    data = _assemble(target, gather(target), as_of=as_of, method=connection.vendor, previous=row.data)
     row.data, row.kind = data, target.kind
     row.attempts_count, row.responses_count = data["attempts"], data["responses"]
     # A later claim (a second task) stores newer numbers: these are kept only if no claim came after ours.
@@ -750,7 +750,9 @@ def _flow_json(target: _Target, paths: st.PathTally) -> dict[str, Any]:
     return {"steps": flow_steps, "endings": endings}
 
 
-def _assemble(target: _Target, raw: _Raw, *, as_of: datetime, method: str) -> dict[str, Any]:
+def _assemble(
+    target: _Target, raw: _Raw, *, as_of: datetime, method: str, previous: dict | None = None
+) -> dict[str, Any]:
     summary = raw.summary
     questions = _questions_json(target, raw)
     responses = sum(stats.n for stats in raw.by_question.values())
@@ -787,16 +789,38 @@ def _assemble(target: _Target, raw: _Raw, *, as_of: datetime, method: str) -> di
     }
     if raw.paths is not None:
         data["flow"] = _flow_json(target, raw.paths)
-    data["guessing"] = _guessing_json(target)
+    # The guessers' expectations depend only on the newest version's questions (immutable by id) and rules,
+    # not on the answers: kept from the previous computation while those are the same.
+    key = _guessing_key(target)
+    previous = previous if isinstance(previous, dict) else {}
+    if key and previous.get("guessing_key") == key and isinstance(previous.get("guessing"), list):
+        data["guessing"] = previous["guessing"]
+    else:
+        data["guessing"] = _guessing_json(target)
+    data["guessing_key"] = key
     return data
+
+
+def _newest_pool(target: _Target) -> list[_Version]:
+    newest = min(v.rank[0] for v in target.versions.values())
+    return sorted((v for v in target.versions.values() if v.rank[0] == newest), key=lambda v: v.rank)
+
+
+def _guessing_key(target: _Target) -> str:
+    """What ``_guessing_json`` reads, as a string ("" when it reads nothing)."""
+    if target.kind == "quiz" and target.versions:
+        ids = ",".join(str(v.id) for v in _newest_pool(target))
+        return f"{FORMAT}:quiz:{target.pass_mark}:{int(target.shuffle_choices)}:{ids}"
+    if target.kind == DrillKind.SCENARIO and target.drill_data:
+        return f"{FORMAT}:scenario:{target.pass_mark}:{next(iter(target.drill_data))}"
+    return ""
 
 
 def _guessing_json(target: _Target) -> list[dict[str, Any]]:
     """Could a guesser pass the newest published version? One row per strategy (assessments.guessing)."""
     try:
         if target.kind == "quiz" and target.versions:
-            newest = min(v.rank[0] for v in target.versions.values())
-            pool = sorted((v for v in target.versions.values() if v.rank[0] == newest), key=lambda v: v.rank)
+            pool = _newest_pool(target)
             scores = guessing.quiz_guessing(
                 [v.data for v in pool], pass_mark=target.pass_mark, shuffle_choices=target.shuffle_choices
             )

@@ -20,6 +20,7 @@ from html import escape
 from itertools import pairwise
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Avg,
     CharField,
@@ -35,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -71,11 +73,13 @@ def _require_manager(user: User) -> None:
         raise Http404("no such page")
 
 
-def cohort_get(*, user: User, cohort_id: int) -> Cohort:
-    """A cohort ``user`` manages, with its course; anything else is a 404."""
+def cohort_get(*, user: User, cohort_id: int, with_summary: bool = False) -> Cohort:
+    """A cohort ``user`` manages, with its course (and its stored summary, if asked); anything else is a
+    404."""
     _require_manager(user)
+    related = ("course", "summary") if with_summary else ("course",)
     try:
-        return Cohort.objects.select_related("course").get(pk=cohort_id, managers=user)
+        return Cohort.objects.select_related(*related).get(pk=cohort_id, managers=user)
     except Cohort.DoesNotExist:
         raise Http404("no such cohort") from None
 
@@ -433,6 +437,8 @@ class Dashboard:
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     charts: dict[str, SafeString] = field(default_factory=dict)
+    summary_as_of: datetime | None = None  # when the summaries were computed
+    summary_stored: bool = False  # read from the stored summary, not computed for this request
 
     @property
     def completion(self) -> Decimal | None:
@@ -539,16 +545,20 @@ def sort_choices(*, shown: list[CourseModule]) -> list[tuple[str, str]]:
 
 
 def _filtered(cohort: Cohort, params: DashboardParams, today: date) -> QuerySet[Enrolment]:
+    return _filtered_by(cohort, status=params.status, overdue=params.overdue, today=today)
+
+
+def _filtered_by(cohort: Cohort, *, status: str, overdue: bool, today: date) -> QuerySet[Enrolment]:
     enrolments = cohort_enrolments(cohort=cohort)
-    if params.status == "completed":
+    if status == "completed":
         enrolments = enrolments.filter(completed_at__isnull=False)
-    elif params.status == "in_progress":
+    elif status == "in_progress":
         enrolments = enrolments.filter(completed_at__isnull=True, last_activity_at__isnull=False)
-    elif params.status == "not_started":
+    elif status == "not_started":
         enrolments = enrolments.filter(completed_at__isnull=True, last_activity_at__isnull=True)
-    elif params.status == "awaiting_review":
+    elif status == "awaiting_review":
         enrolments = enrolments.filter(awaiting_review__gt=0)
-    if params.overdue:
+    if overdue:
         enrolments = enrolments.filter(next_due_date__lt=today)
     return enrolments
 
@@ -628,14 +638,6 @@ def _rows(enrolments: list[Enrolment], shown: list[CourseModule], today: date) -
     return rows
 
 
-def _histogram_values(counts: list[int]) -> list[float]:
-    """Stand-in values for the histogram: each bin's centre, repeated by the count SQL gave for it."""
-    values: list[float] = []
-    for index, count in enumerate(counts):
-        values += [HISTOGRAM_EDGES[index] + 5.0] * count
-    return values
-
-
 @dataclass
 class DashboardQuery:
     """A cohort, its modules and the dashboard parameters read from a query string (with the messages
@@ -652,9 +654,12 @@ class DashboardQuery:
         return [cm for cm in self.modules if not skill or cm.module.skill_area == skill]
 
 
-def dashboard_query(*, user: User, cohort_id: int, data: Mapping[str, str]) -> DashboardQuery:
-    """Two queries: the cohort (scoped to ``user``) and its modules, against which ``data`` is checked."""
-    cohort = cohort_get(user=user, cohort_id=cohort_id)
+def dashboard_query(
+    *, user: User, cohort_id: int, data: Mapping[str, str], with_summary: bool = False
+) -> DashboardQuery:
+    """Two queries: the cohort (scoped to ``user``, with its stored summary if asked) and its modules,
+    against which ``data`` is checked."""
+    cohort = cohort_get(user=user, cohort_id=cohort_id, with_summary=with_summary)
     modules = cohort_modules(cohort=cohort)
     params, errors = dashboard_params_parse(
         data,
@@ -670,21 +675,33 @@ def dashboard_query_saved(*, user: User, cohort_id: int, params: DashboardParams
     return DashboardQuery(cohort, cohort_modules(cohort=cohort), params, [])
 
 
-def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboard:
-    """The cohort overview: one page of recruits and summaries over the whole filtered cohort.
+# ── the summaries over the whole filtered cohort ──────────────────────────────────────────────────────
 
-    Six queries whatever the cohort size: the cohort, its modules, one aggregate over the filtered
-    enrolments (counts, averages, histogram bins), one over their module rows (per module, with passes by
-    each checkpoint day: the summaries and the timeline), the page's enrolments and their module rows.
-    """
-    query = dashboard_query(user=user, cohort_id=cohort_id, data=data)
-    cohort, modules, params = query.cohort, query.modules, query.params
-    today = timezone.localdate()
-    areas = course_skill_areas(modules)
-    shown = query.shown
-    notices = list(query.errors)
-    filtered = _filtered(cohort, params, today)
+SUMMARY_FORMAT = 1
+DECIMAL_KEYS = ("mean_percent", "mean_score", "score_sum")
 
+
+@dataclass
+class SummaryNumbers:
+    """What the overview aggregates over the whole filtered cohort: the totals (counts, means, histogram
+    bins), per module the scored count, score sum, passes and passes by each checkpoint day, and those
+    days. Computed at ``as_of``."""
+
+    totals: dict[str, Any]
+    by_module: dict[int, dict[str, Any]]
+    checkpoints: list[date]
+    as_of: datetime
+    stored: bool = False
+
+
+def summary_compute(
+    *, cohort: Cohort, modules: list[CourseModule], status: str, overdue: bool, today: date
+) -> SummaryNumbers:
+    """The summaries of the cohort's recruits matching ``status`` and ``overdue`` on ``today``, from the
+    persisted aggregates: one aggregate over the filtered enrolments (counts, averages, histogram bins) and
+    one over their module rows (per module, with passes by each checkpoint day). Two queries."""
+    as_of = timezone.now()
+    filtered = _filtered_by(cohort, status=status, overdue=overdue, today=today)
     bins = {
         f"bin{i}": Count("pk", filter=Q(average_score__gte=low, average_score__lt=high))
         for i, (low, high) in enumerate(pairwise(HISTOGRAM_EDGES))
@@ -698,9 +715,8 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
         mean_score=Avg("average_score"),
         **bins,
     )
-    total = totals["total"]
     # Without a status or overdue filter every member is shown: the membership alone scopes the rows.
-    unfiltered = params.status == "all" and not params.overdue
+    unfiltered = status == "all" and not overdue
     users = _member_ids(cohort) if unfiltered else filtered.values("user_id")
     # One pass over the recruits' module rows, grouped by module: the module and skill-area summaries, and
     # for the timeline the passes made by the end of each checkpoint day (filtered counts, no date maths
@@ -724,10 +740,100 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
             **{f"by{i}": Count("pk", filter=Q(passed=True, passed_at__lt=end)) for i, end in enumerate(ends)},
         )
     )
-    empty = {"scored": 0, "score_sum": Decimal(0), "n_passed": 0, **{f"by{i}": 0 for i in range(len(ends))}}
+    by_module = {g["module_id"]: {**g, "score_sum": g["score_sum"] or Decimal(0)} for g in groups}
+    return SummaryNumbers(totals, by_module, checkpoints, as_of)
+
+
+def summary_plan(*, cohort: Cohort, modules: list[CourseModule], today: date) -> dict[str, Any]:
+    """What stored summaries depend on besides the recruits' rows: the day (overdue, the timeline), the
+    cohort's start and its course's modules with their due days."""
+    return {
+        "day": today.isoformat(),
+        "start_date": cohort.start_date.isoformat(),
+        "modules": [[cm.module_id, cm.required, cm.due_days] for cm in modules],
+    }
+
+
+def summary_key(status: str, overdue: bool) -> str:
+    return f"{status}:{int(overdue)}"
+
+
+def summary_json(numbers: SummaryNumbers) -> dict[str, Any]:
+    """The numbers as JSON: decimals as strings, module ids as keys."""
+
+    def plain(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items() if k != "module_id"}
+
+    return {
+        "totals": plain(numbers.totals),
+        "modules": {str(module_id): plain(g) for module_id, g in numbers.by_module.items()},
+        "checkpoints": [day.isoformat() for day in numbers.checkpoints],
+    }
+
+
+def _summary_from_json(entry: dict[str, Any], as_of: datetime) -> SummaryNumbers:
+    def typed(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: Decimal(v) if k in DECIMAL_KEYS and v is not None else v for k, v in values.items()}
+
+    return SummaryNumbers(
+        totals=typed(entry["totals"]),
+        by_module={int(m): typed(g) for m, g in entry["modules"].items()},
+        checkpoints=[date.fromisoformat(day) for day in entry["checkpoints"]],
+        as_of=as_of,
+        stored=True,
+    )
+
+
+def summary_stored(
+    *, cohort: Cohort, modules: list[CourseModule], params: DashboardParams, today: date
+) -> SummaryNumbers | None:
+    """The cohort's stored summaries for these filters (no query: the cohort was read with its summary),
+    or None when there is none yet or it was computed on another day, for another start or other modules."""
+    try:
+        stored = cohort.summary
+    except ObjectDoesNotExist:
+        return None
+    data = stored.data if isinstance(stored.data, dict) else {}
+    as_of = parse_datetime(data["as_of"]) if isinstance(data.get("as_of"), str) else None
+    entry = (data.get("filters") or {}).get(summary_key(params.status, params.overdue))
+    if as_of is None or entry is None or data.get("format") != SUMMARY_FORMAT:
+        return None
+    if data.get("plan") != summary_plan(cohort=cohort, modules=modules, today=today):
+        return None
+    return _summary_from_json(entry, as_of)
+
+
+def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboard:
+    """The cohort overview: one page of recruits (live) and summaries over the whole filtered cohort.
+
+    The summaries come from the cohort's stored summary (courses.cohort_summary, refreshed by a reports
+    task after progress changes) when it was computed today for these modules: four queries whatever the
+    cohort size (the cohort with its summary, its modules, the page's enrolments and their module rows).
+    Without one, they are computed here, two queries more (``summary_compute``).
+    """
+    query = dashboard_query(user=user, cohort_id=cohort_id, data=data, with_summary=True)
+    cohort, modules, params = query.cohort, query.modules, query.params
+    today = timezone.localdate()
+    areas = course_skill_areas(modules)
+    shown = query.shown
+    notices = list(query.errors)
+    filtered = _filtered(cohort, params, today)
+    numbers = summary_stored(cohort=cohort, modules=modules, params=params, today=today)
+    if numbers is None:
+        numbers = summary_compute(
+            cohort=cohort, modules=modules, status=params.status, overdue=params.overdue, today=today
+        )
+    totals, checkpoints = numbers.totals, numbers.checkpoints
+    total = totals["total"]
+    required = [cm for cm in modules if cm.required]
+    empty = {
+        "scored": 0,
+        "score_sum": Decimal(0),
+        "n_passed": 0,
+        **{f"by{i}": 0 for i in range(len(checkpoints))},
+    }
     by_module: dict[int, dict[str, Any]] = defaultdict(lambda: dict(empty))
-    for g in groups:
-        by_module[g["module_id"]] = {**g, "score_sum": g["score_sum"] or Decimal(0)}
+    by_module.update(numbers.by_module)
     progress = [
         (day, sum(by_module[cm.module_id][f"by{i}"] for cm in required)) for i, day in enumerate(checkpoints)
     ]
@@ -781,10 +887,12 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
         last_page=last_page,
         errors=query.errors,
         notices=notices,
+        summary_as_of=numbers.as_of,
+        summary_stored=numbers.stored,
     )
     result.charts = _dashboard_charts(
         result,
-        bins=[totals[f"bin{i}"] for i in range(len(bins))],
+        bins=[totals[f"bin{i}"] for i in range(len(HISTOGRAM_EDGES) - 1)],
         progress=progress,
         required=required,
         today=today,
@@ -810,7 +918,7 @@ def _dashboard_charts(
 ) -> dict[str, SafeString]:
     cohort = board.cohort
     histogram = charts.histogram(
-        _histogram_values(bins),
+        counts=bins,
         title=_("Average scores of the recruits"),
         empty_text=_("No recruit has a score yet."),
         bins=HISTOGRAM_EDGES,

@@ -229,6 +229,24 @@ class CohortMembership(models.Model):
         return f"user {self.user_id} in cohort {self.cohort_id}"
 
 
+class CohortSummary(models.Model):
+    """The cohort overview's summaries over the whole cohort (totals, per-module numbers, chart data), for
+    each status × overdue filter: computed by a reports task (courses.cohort_summary), read by the page.
+
+    ``requested_at`` and ``computed_at`` follow the item analysis's freshness rule (assessments.analysis):
+    the numbers in ``data`` belong to the claim ``data["as_of"]`` and are current while it equals
+    ``computed_at`` and nothing was requested after it.
+    """
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, primary_key=True, related_name="summary")
+    requested_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"summary of cohort {self.cohort_id}"
+
+
 class LessonRead(models.Model):
     """A recruit has read a lesson. Lessons are identified by module and author key across versions."""
 

@@ -32,6 +32,7 @@ from courses.authoring.specs import Course as CourseSpec
 from courses.authoring.specs import Drill as DrillSpec
 from courses.authoring.specs import Module as ModuleSpec
 from courses.authoring.specs import Quiz as QuizSpec
+from courses.cohort_summary import cohort_summary_request_on_commit
 from courses.models import (
     Cohort,
     Course,
@@ -468,6 +469,7 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     ):
         enrolment_refresh(enrolment=enrolment)
     skill_refresh(user_id=user_id, skill_area=module.skill_area)
+    cohort_summary_request_on_commit(user_id=user_id)  # the cohort overviews' summaries, debounced
     evaluate_for_user_on_commit(user_id=user_id)  # the certification rule, after this commit
     return progress
 
@@ -495,6 +497,7 @@ def enrolment_start(
             enrolment.cohort = cohort
             enrolment.save(update_fields=["cohort", "updated_at"])
         enrolment_refresh(enrolment=enrolment)
+        cohort_summary_request_on_commit(user_id=user.pk)  # a new member counts in the cohort's totals
     return enrolment
 
 

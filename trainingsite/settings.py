@@ -309,6 +309,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=5),
         "options": {"expires": 6 * 3600},
     },
+    # Overdue counts and the timeline of the cohort overviews move with the date: refresh every summary
+    # just after midnight (the pages compute their own until then).
+    "refresh-cohort-summaries": {
+        "task": "courses.tasks.refresh_cohort_summaries",
+        "schedule": crontab(hour=0, minute=1),
+        "options": {"expires": 6 * 3600},
+    },
     # The database, not Redis, says which notification emails are unsent: re-queue lost ones hourly.
     "send-pending-notification-emails": {
         "task": "notifications.tasks.send_pending_notification_emails",

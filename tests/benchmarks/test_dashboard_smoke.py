@@ -10,7 +10,17 @@ import pytest
 from tests.benchmarks.test_benchmarks_smoke import SERVICES_MISSING, bench_env, positive, run_benchmark
 from tests.conftest import IN_CI, unavailable
 
-KEYS = {"queries", "render_ms", "trivial_view_ms", "item_analysis_s", "sql_aggregate_s", "ratio_10000_to_100"}
+KEYS = {
+    "queries",
+    "render_ms",
+    "trivial_view_ms",
+    "item_analysis_s",
+    "sql_aggregate_s",
+    "ratio_10000_to_100",
+    "queries_live",
+    "render_live_ms",
+    "summary_refresh_s",
+}
 
 
 @pytest.mark.slow
@@ -23,6 +33,10 @@ def test_dashboard_benchmark_smoke():
     assert set(result["queries"]) == set(result["render_ms"]) == {"5", "30"}
     assert len(set(result["queries"].values())) == 1, result["queries"]  # the same at every size
     assert result["queries_identical"] is True
+    assert len(set(result["queries_live"].values())) == 1, result["queries_live"]
+    # Stored summaries spare the page its two aggregates over the whole cohort.
+    assert all(result["queries"][size] == result["queries_live"][size] - 2 for size in result["queries"])
+    assert all(positive(v) for v in result["summary_refresh_s"].values())
     assert all(positive(v) for v in result["render_ms"].values())
     assert positive(result["trivial_view_ms"])
     assert positive(result["ratio_10000_to_100"])

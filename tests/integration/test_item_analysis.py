@@ -771,6 +771,26 @@ def test_the_guesser_simulation_is_computed_from_the_published_version(quiz, fiv
     assert ('role="alert"' in html.split('data-testid="guessing"')[1][:400]) == bool(passing)
 
 
+def test_the_guesser_simulation_is_kept_while_the_published_pool_is_the_same(quiz, five_attempts):
+    from assessments import guessing
+
+    module_id = quiz.version.module_id
+    first = analysis.statistics_compute(module_id=module_id, key=KEY).data
+    assert first["guessing"]
+    with mock.patch.object(guessing, "quiz_guessing", wraps=guessing.quiz_guessing) as simulated:
+        again = analysis.statistics_compute(module_id=module_id, key=KEY).data
+        assert simulated.call_count == 0  # the same questions and rules: the same expectations
+        assert again["guessing"] == first["guessing"]
+        assert again["guessing_key"] == first["guessing_key"]
+        # A different pool (or pass mark, or shuffle rule) has another key: simulated again.
+        AssessmentStatistics.objects.filter(module_id=module_id, key=KEY).update(
+            data={**again, "guessing_key": "2:quiz:0:0:1"}
+        )
+        recomputed = analysis.statistics_compute(module_id=module_id, key=KEY).data
+        assert simulated.call_count == 1
+    assert recomputed["guessing"] == first["guessing"]
+
+
 def test_questions_are_named_by_their_stem_not_their_key(trainer_client, computed):
     slug = computed.version.module.slug
     urls = page_urls(slug, definition_id(computed))
