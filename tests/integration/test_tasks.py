@@ -25,6 +25,8 @@ POLICY = {
     "assessments.regrade_tasks.regrade_question": ("grading", DB, 2, 60, 8),
     "assessments.analysis_tasks.refresh_statistics": ("reports", DB, 2, 60, 8),
     "courses.tasks.run_export": ("reports", DB, 2, 60, 5),
+    "courses.tasks.refresh_cohort_summary": ("reports", DB, 2, 60, 8),
+    "courses.tasks.refresh_cohort_summaries": ("reports", DB, 2, 60, 8),  # the daily run, idempotent
     "certificates.tasks.evaluate_for_user": ("notifications", DB, 2, 60, 8),
     "certificates.tasks.notify_certificate_issued": ("notifications", MAIL, 5, 300, 8),
     "notifications.tasks.send_notification_email": ("notifications", MAIL, 5, 300, 8),
