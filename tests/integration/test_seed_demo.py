@@ -62,3 +62,33 @@ def test_the_demo_certifies_someone_and_every_demo_recruit_can_sign_in(seeded, c
         response = client.post("/accounts/login/", {"login": user.email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, (user.email, response.content.decode()[:300])
         assert client.get("/").context["user"] == user
+
+
+def test_the_demo_feedback_fills_the_trainers_report_once(seeded, client):
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from evaluation.models import ModuleFeedback
+
+    assert not ModuleFeedback.objects.exists()
+    out = io.StringIO()
+    call_command("seed_demo_feedback", stdout=out)
+    counts = ModuleFeedback.objects.values("version_id", "module__slug").annotate(n=Count("id"))
+    shown = [row for row in counts if row["n"] >= 5]
+    assert shown, list(counts)  # at least one version a trainer can see
+    recorded = ModuleFeedback.objects.count()
+    assert f"{recorded} rating(s) recorded" in out.getvalue()
+    client.force_login(get_user_model().objects.get(email="trainer@demo.local"))
+    html = client.get(
+        reverse("evaluation_trainer_module", args=[shown[0]["module__slug"]]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    from evaluation.management.commands.seed_demo_feedback import ANSWERS
+
+    # Comments are shown once a version has 5 answers.
+    assert any(comment and comment in html for *_ratings, comment, _name in ANSWERS)
+    assert 'data-testid="not-enough"' not in html
+    again = io.StringIO()
+    call_command("seed_demo_feedback", stdout=again)
+    assert "0 rating(s) recorded" in again.getvalue()
+    assert ModuleFeedback.objects.count() == recorded
