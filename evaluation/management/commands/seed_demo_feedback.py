@@ -40,4 +40,5 @@ class Command(BaseCommand):
                 ratings=Ratings(usefulness, difficulty, clarity, comment, show_name),
             )
             changed += did
-        self.stdout.write(f"Demo feedback: {changed} rating(s) recorded.")
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"Demo feedback: {changed} rating(s) recorded.")
