@@ -47,6 +47,10 @@ class Message:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.level}: {self.text}"
 
+    def localized_line(self) -> str:
+        """``str(self)`` with the text in the active language (check_content's output)."""
+        return f"{self.path}:{self.line}: {self.level}: {self.localized()}"
+
     def localized(self) -> str:
         """The text in the active language (``text`` itself for a message without a template)."""
         if not self.template:

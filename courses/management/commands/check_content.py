@@ -24,7 +24,7 @@ class Command(BaseCommand):
         with translation.override(lang):
             tree = load_tree(Path(root), [Path(p) for p in paths] or None)
             for message in tree.messages:
-                self.stdout.write(f"{message.path}:{message.line}: {message.level}: {message.localized()}")
+                self.stdout.write(message.localized_line())
         errors, warnings, notes = len(tree.errors), len(tree.warnings), len(tree.notes)
         summary = (
             f"{len(tree.modules)} modules, {len(tree.courses)} courses: "
