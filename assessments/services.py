@@ -287,7 +287,7 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
     with transaction.atomic():
         attempt = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz__version", "drill__version")
+            .select_related("quiz__version", "drill__version", "module")
             .get(pk=attempt_id)
         )
         if attempt.status != AttemptStatus.SUBMITTED:
