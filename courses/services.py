@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -38,6 +38,7 @@ from courses.models import (
     Course,
     CourseModule,
     Enrolment,
+    Lesson,
     LessonRead,
     Module,
     ModuleProgress,
@@ -400,10 +401,7 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     """
     module = Module.objects.select_related("current_version").get(pk=module_id)
     version = module.current_version
-    lesson_keys = set(version.lessons.values_list("key", flat=True)) if version else set()
-    quiz_keys = list(version.quizzes.values_list("key", flat=True)) if version else []
-    drill_keys = list(version.drills.values_list("key", flat=True)) if version else []
-    read = LessonRead.objects.filter(user_id=user_id, module_id=module_id, lesson_key__in=lesson_keys).count()
+    lesson_keys, quiz_keys, drill_keys, read = _version_keys(user_id=user_id, version=version)
     finished = list(
         Attempt.objects.filter(
             user_id=user_id,
@@ -472,6 +470,35 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     cohort_summary_request_on_commit(user_id=user_id)  # the cohort overviews' summaries, debounced
     evaluate_for_user_on_commit(user_id=user_id)  # the certification rule, after this commit
     return progress
+
+
+def _version_keys(
+    *, user_id: int, version: ModuleVersion | None
+) -> tuple[set[str], list[str], list[str], int]:
+    """A version's lesson keys, its quiz and drill keys in their order, and how many of its lessons the
+    recruit has read: one query, a UNION of four tagged key lists."""
+    if version is None:
+        return set(), [], [], 0
+
+    def tagged(queryset, tag: str, key: str = "key", position: str | None = "position"):
+        order = F(position) if position else Value(0)
+        return queryset.annotate(t=Value(tag), k=F(key), p=order).values_list("t", "k", "p").order_by()
+
+    lessons = Lesson.objects.filter(version_id=version.pk)
+    reads = LessonRead.objects.filter(
+        user_id=user_id, module_id=version.module_id, lesson_key__in=lessons.values("key")
+    )
+    rows = tagged(lessons, "lesson", position=None).union(
+        tagged(Quiz.objects.filter(version_id=version.pk), "quiz"),
+        tagged(Drill.objects.filter(version_id=version.pk), "drill"),
+        tagged(reads, "read", key="lesson_key", position=None),
+        all=True,
+    )
+    keys: dict[str, list[tuple[int, str]]] = {"lesson": [], "quiz": [], "drill": [], "read": []}
+    for tag, key, position in rows:
+        keys[tag].append((position, key))
+    ordered = {tag: [key for _, key in sorted(pairs)] for tag, pairs in keys.items()}
+    return set(ordered["lesson"]), ordered["quiz"], ordered["drill"], len(set(ordered["read"]))
 
 
 def _mean(values: list[Decimal]) -> Decimal | None:
