@@ -207,6 +207,10 @@ class Attempt(models.Model):
     # and CBM bonus in percentage points. Pass/fail stays on ``percent`` (accuracy).
     cbm_average = models.DecimalField(_("CBM average"), max_digits=5, decimal_places=2, null=True, blank=True)
     cbm_bonus = models.DecimalField(_("CBM bonus"), max_digits=6, decimal_places=2, null=True, blank=True)
+    # Answers given at high confidence, and those of them that were wrong (misconceptions): the managers'
+    # per-skill-area view sums these, so it never reads the responses.
+    confident_answers = models.PositiveSmallIntegerField(_("confident answers"), default=0)
+    confidently_wrong = models.PositiveSmallIntegerField(_("confidently wrong answers"), default=0)
     grading_tries = models.PositiveSmallIntegerField(_("grading tries"), default=0)
     error = models.TextField(_("error details"), blank=True)
     # Drills only. state: what the recruit has done so far (scenario path, current step and its deadline;

@@ -23,9 +23,11 @@ from assessments.grading import InvalidAnswer, check_answer, data_question_keyed
 from assessments.grading.confidence import (
     CONFIDENCE_LEVELS,
     DEFAULT_CONFIDENCE,
+    HIGH,
     CbmAnswer,
     cbm_mark,
     cbm_summary,
+    confidently_wrong,
 )
 from assessments.grading.translate import Incompatible, answer_translate
 from assessments.masking import OPAQUE
@@ -357,6 +359,8 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
                 "passed",
                 "cbm_average",
                 "cbm_bonus",
+                "confident_answers",
+                "confidently_wrong",
                 "status",
                 "graded_at",
                 "error",
@@ -417,6 +421,10 @@ def _cbm_grade(*, attempt: Attempt, responses: list[Response]) -> None:
     summary = cbm_summary(rows)
     attempt.cbm_average = summary.average
     attempt.cbm_bonus = summary.bonus
+    attempt.confident_answers = sum(1 for row in rows if row.confidence == HIGH)
+    attempt.confidently_wrong = sum(
+        1 for row in rows if confidently_wrong(score=row.score, confidence=row.confidence)
+    )
 
 
 def attempt_notify_graded(*, attempt: Attempt) -> None:
@@ -570,7 +578,7 @@ def _attempt_totals_refresh(*, attempt: Attempt) -> bool:
         responses = list(attempt.responses.all())
         _cbm_grade(attempt=attempt, responses=responses)
         rows_update(responses, ["cbm_mark"])
-        fields += ["cbm_average", "cbm_bonus"]
+        fields += ["cbm_average", "cbm_bonus", "confident_answers", "confidently_wrong"]
     attempt.save(update_fields=fields)
     return before != (total, maximum, percent, passed)
 

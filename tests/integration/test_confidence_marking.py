@@ -79,6 +79,7 @@ def test_confidences_are_graded_with_moodles_table_and_pass_stays_on_accuracy(
     points = sum(r.max_score for r in graded)
     assert attempt.cbm_average == (sum(r.cbm_mark for r in graded) / points).quantize(Decimal("0.01"))
     assert attempt.cbm_bonus is not None
+    assert (attempt.confident_answers, attempt.confidently_wrong) == (1, 1)
     # Accuracy alone decides the pass, as without confidence.
     assert attempt.percent == (100 * sum(r.score for r in graded) / points).quantize(Decimal("0.01"))
     assert attempt.passed == (attempt.percent >= imported.current_version.pass_mark)
