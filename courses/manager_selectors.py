@@ -453,6 +453,11 @@ class Dashboard:
         return _share(self.completed, self.total)
 
     @property
+    def has_misconceptions(self) -> bool:
+        """Any answer given at high confidence in this cohort: the confidently wrong table is shown."""
+        return any(s.confident for s in self.skill_summaries)
+
+    @property
     def first_index(self) -> int:
         return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
 

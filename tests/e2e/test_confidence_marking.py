@@ -88,3 +88,28 @@ def test_a_recruit_rates_each_answer_and_sees_the_confidence_marks(
     if device == "phone":
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, f"cbm-result-{device}-{language}")
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_manager_overview_shows_confidently_wrong_answers_per_skill_area(
+    live_server, tmp_path, signed_in_as, device, language
+):
+    from accounts.models import Role
+    from tests.integration.test_manager_helpers import make_cohort, make_course, make_user
+
+    manager = make_user("manager@example.com", Role.MANAGER)
+    cohort = make_cohort(make_course(tmp_path / "content", modules=3), [manager], 6, seed=4)
+    members = list(cohort.memberships.values_list("user_id", flat=True))
+    Attempt.objects.filter(user_id__in=members[:3], status=AttemptStatus.GRADED).update(
+        confident_answers=4, confidently_wrong=1
+    )
+    page = signed_in_as(manager, device=device, language=language)
+    page.goto(f"{live_server.url}/manager/cohorts/{cohort.pk}/")
+    rows = page.locator("[data-testid^=confidently-wrong-]")
+    assert rows.count() >= 1
+    assert serious(page) == []
+    if device == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_test_id("misconceptions").scroll_into_view_if_needed()
+    shot(page, f"cbm-manager-{device}-{language}")
