@@ -182,3 +182,32 @@ def test_autosave_keeps_the_confidence_and_submit_uses_it(recruit_client, import
     assert recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), post).status_code == 302
     r.refresh_from_db()
     assert r.cbm_mark == 3 * r.max_score
+
+
+def test_a_trainers_override_redoes_the_confidence_marks(
+    recruit_client, imported, cbm_quiz, django_user_model
+):
+    from accounts.models import Role
+    from assessments import services
+
+    attempt = start(recruit_client, imported)
+    rows = responses(attempt)
+    post = {f"q{r.position}": answer(r, right=r.position != rows[0].position) for r in rows}
+    post.update({f"c{r.position}": "high" for r in rows})
+    assert recruit_client.post(reverse("attempt_submit", args=[attempt.pk]), post).status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.confidently_wrong == 1
+    before = attempt.cbm_average
+    trainer = django_user_model.objects.create_user(
+        email="t@example.com", password="pw-t-12345", role=Role.TRAINER
+    )
+    first = responses(attempt)[0]
+    services.response_override(
+        response=first, score=first.max_score, reason="Key was ambiguous", acting_user=trainer
+    )
+    first.refresh_from_db()
+    attempt.refresh_from_db()
+    assert first.cbm_mark == 3 * first.max_score
+    assert attempt.confidently_wrong == 0
+    assert attempt.cbm_average == 3
+    assert attempt.cbm_average > before
