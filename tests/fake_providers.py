@@ -8,16 +8,20 @@ token is one it issued. It answers errors the way each platform does (企业微�
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, unquote_plus, urlencode, urlparse
 
 WECOM = {"corpid": "ww-fake-corp", "secret": "wecom-app-secret", "agentid": "1000002"}
 DINGTALK = {"client_id": "ding-fake-app", "secret": "dingtalk-app-secret"}
 FEISHU = {"app_id": "cli_fake_feishu", "secret": "feishu-app-secret"}
+OIDC = {"client_id": "oidc-fake-client", "secret": "oidc-client-secret"}
 
 
 @dataclass
@@ -31,6 +35,9 @@ class FakeProviders:
     used_codes: set[str] = field(default_factory=set)
     tokens: dict[str, tuple[str, dict | None]] = field(default_factory=dict)  # token → (kind, member)
     members_by_userid: dict[str, dict] = field(default_factory=dict)
+    oidc_codes: dict[str, dict] = field(default_factory=dict)  # code → redirect_uri, PKCE challenge, member
+    fail_with: int | None = None  # every server-to-server endpoint answers this HTTP status
+    delay: float = 0  # seconds every server-to-server endpoint waits before answering
     log: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -49,6 +56,12 @@ class FakeProviders:
                 "email": "lisi@corp.example",
             },
             "feishu": {"name": "王五", "open_id": "ou_1", "union_id": "on_1", "email": "wangwu@corp.example"},
+            "oidc": {
+                "sub": "oidc-1",
+                "name": "赵六",
+                "email": "zhaoliu@corp.example",
+                "email_verified": True,
+            },
             **self.member,
         }
 
@@ -115,11 +128,27 @@ def _handler(fake: FakeProviders):
                 return json.loads(raw or "{}")
             return {k: v[-1] for k, v in parse_qs(raw).items()}
 
+        def _server_fault(self, path: str) -> bool:
+            """The platform's API (not its sign-in pages) failing or slow, when the test asks for it."""
+            if path in BROWSER_PAGES:
+                return False
+            if fake.delay:
+                time.sleep(fake.delay)
+            if fake.fail_with:
+                self._answer(fake.fail_with, {"error": "server error"})
+                return True
+            return False
+
         def do_GET(self):
             parts = urlparse(self.path)
             q = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             fake.log.append(f"GET {parts.path}")
+            if self._server_fault(parts.path):
+                return None
             route = {
+                "/oidc/.well-known/openid-configuration": self._oidc_configuration,
+                "/oidc/authorize": lambda: self._oidc_authorize(q),
+                "/oidc/userinfo": self._oidc_userinfo,
                 "/wwlogin/sso/login": lambda: self._answer(*_swap(fake.authorize("wecom", q, "appid"))),
                 "/oauth2/auth": lambda: self._answer(*_swap(fake.authorize("dingtalk", q, "client_id"))),
                 "/open-apis/authen/v1/index": lambda: self._answer(
@@ -138,7 +167,10 @@ def _handler(fake: FakeProviders):
         def do_POST(self):
             parts = urlparse(self.path)
             fake.log.append(f"POST {parts.path}")
+            if self._server_fault(parts.path):
+                return None
             route = {
+                "/oidc/token": self._oidc_token,
                 "/v1.0/oauth2/userAccessToken": self._dingtalk_token,
                 "/open-apis/auth/v3/app_access_token/internal/": self._feishu_app_token,
                 "/open-apis/authen/v1/access_token": self._feishu_user_token,
@@ -225,7 +257,76 @@ def _handler(fake: FakeProviders):
                 return self._answer(200, {"code": 99991668, "msg": "user access token invalid"})
             return self._answer(200, {"code": 0, "msg": "ok", "data": member})
 
+        # OpenID Connect (authorization code with PKCE S256, client_secret_post or client_secret_basic)
+        def _oidc_configuration(self):
+            base = fake.url + "/oidc"
+            return self._answer(
+                200,
+                {
+                    "issuer": base,
+                    "authorization_endpoint": base + "/authorize",
+                    "token_endpoint": base + "/token",
+                    "userinfo_endpoint": base + "/userinfo",
+                    "jwks_uri": base + "/jwks",
+                    "response_types_supported": ["code"],
+                    "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+                    "code_challenge_methods_supported": ["S256"],
+                },
+            )
+
+        def _oidc_authorize(self, q):
+            if q.get("client_id") != OIDC["client_id"] or q.get("redirect_uri") != fake.redirect_uris.get(
+                "oidc"
+            ):
+                return self._answer(400, {"error": "invalid_request"})
+            if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
+                return self._answer(400, {"error": "invalid_request"})
+            back = {"state": q.get("state", "")}
+            if fake.refuse:
+                back["error"] = "access_denied"
+            else:
+                code = secrets.token_urlsafe(12)
+                fake.oidc_codes[code] = {
+                    "redirect_uri": q["redirect_uri"],
+                    "challenge": q.get("code_challenge"),
+                    "member": dict(fake.member["oidc"]),
+                }
+                back["code"] = code
+            return self._answer(302, None, {"Location": f"{q['redirect_uri']}?{urlencode(back)}"})
+
+        def _oidc_token(self, body):
+            client_id, secret = body.get("client_id"), body.get("client_secret")
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+                client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+            if client_id != OIDC["client_id"] or secret != OIDC["secret"]:
+                return self._answer(401, {"error": "invalid_client"})
+            grant = fake.oidc_codes.pop(body.get("code", ""), None)
+            verifier = body.get("code_verifier", "")
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            )
+            if (
+                grant is None
+                or body.get("grant_type") != "authorization_code"
+                or body.get("redirect_uri") != grant["redirect_uri"]
+                or challenge != grant["challenge"]
+            ):
+                return self._answer(400, {"error": "invalid_grant"})
+            token = fake.issue_token("oidc", grant["member"])
+            return self._answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+
+        def _oidc_userinfo(self):
+            ok, member = fake.token("oidc", self.headers.get("Authorization", "").removeprefix("Bearer "))
+            if not ok:
+                return self._answer(401, {"error": "invalid_token"})
+            return self._answer(200, member)
+
     return Handler
+
+
+BROWSER_PAGES = {"/wwlogin/sso/login", "/oauth2/auth", "/open-apis/authen/v1/index", "/oidc/authorize"}
 
 
 def _swap(result: tuple[int, dict, dict | None]) -> tuple[int, dict | None, dict]:
@@ -277,5 +378,16 @@ def providers_settings(base: dict, fake_url: str, *, verified_email: bool = Fals
         APPS=[{"client_id": FEISHU["app_id"], "secret": FEISHU["secret"]}],
         BASE_URL=fake_url,
         VERIFIED_EMAIL=verified_email,
+    )
+    providers["openid_connect"].update(
+        APPS=[
+            {
+                "provider_id": "sso",
+                "name": "Corp SSO",
+                "client_id": OIDC["client_id"],
+                "secret": OIDC["secret"],
+                "settings": {"server_url": fake_url + "/oidc"},
+            }
+        ]
     )
     return providers

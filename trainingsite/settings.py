@@ -244,7 +244,7 @@ SOCIALACCOUNT_PROVIDERS = {
         "APPS": social_app(
             "OIDC_CLIENT_ID",
             "OIDC_CLIENT_SECRET",
-            provider_id=os.getenv("OIDC_ID", "oidc"),
+            provider_id=os.getenv("OIDC_ID", "sso"),
             name=os.getenv("OIDC_NAME", "OpenID Connect"),
             settings={"server_url": os.getenv("OIDC_SERVER_URL", "")},
         )

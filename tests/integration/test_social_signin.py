@@ -34,6 +34,7 @@ def _locmem_mail(settings):
 @pytest.fixture
 def fake(settings):
     callbacks = {p: f"http://testserver/accounts/{p}/login/callback/" for p in PROVIDERS}
+    callbacks["oidc"] = "http://testserver/accounts/oidc/sso/login/callback/"
     with FakeProviderServer(FakeProviders(redirect_uris=callbacks)) as fake:
         settings.SOCIALACCOUNT_PROVIDERS = providers_settings(settings.SOCIALACCOUNT_PROVIDERS, fake.url)
         yield fake
@@ -48,9 +49,15 @@ def trusted(settings, fake):
     return fake
 
 
+def login_url(provider: str) -> str:
+    if provider == "oidc":
+        return reverse("openid_connect_login", kwargs={"provider_id": "sso"})
+    return reverse(f"{provider}_login")
+
+
 def to_provider(client, provider: str, fake: FakeProviders) -> str:
     """Press the provider's button (POST, as the confirmation page does); return the fake's authorize URL."""
-    start = client.post(reverse(f"{provider}_login"))
+    start = client.post(login_url(provider))
     assert start.status_code == 302, start.content.decode()[:500]
     assert start["Location"].startswith(fake.url), start["Location"]
     return start["Location"]
@@ -317,6 +324,8 @@ def test_the_buttons_show_only_for_configured_providers(client, settings, fake):
     for provider, label in [("wecom", "企业微信"), ("dingtalk", "钉钉"), ("feishu", "飞书")]:
         assert f'href="/accounts/{provider}/login/' in page
         assert label in page
+    assert 'href="/accounts/oidc/sso/login/' in page
+    assert "Corp SSO" in page
 
     settings.SOCIALACCOUNT_PROVIDERS["dingtalk"]["APPS"] = []
     settings.SOCIALACCOUNT_PROVIDERS["feishu"]["APPS"] = []
@@ -349,3 +358,105 @@ def test_csp_form_action_allows_exactly_the_configured_platforms(settings, fake)
     for conf in providers.values():
         conf["APPS"] = []
     assert social_login_origins(providers) == []
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_platform_answering_5xx_is_a_clear_failure(client, fake, provider, status):
+    callback = at_provider(to_provider(client, provider, fake))
+    fake.fail_with = status
+
+    assert_refused(client.get(callback, follow=True), before_users=0)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_platform_that_times_out_is_a_clear_failure(client, settings, fake, provider):
+    settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 0.5
+    callback = at_provider(to_provider(client, provider, fake))
+    fake.delay = 1.5
+
+    assert_refused(client.get(callback, follow=True), before_users=0)
+
+
+def test_oidc_with_a_verified_address_links_the_existing_account(client, fake, django_user_model):
+    existing = django_user_model.objects.create_user(email="zhaoliu@corp.example", password=PASSWORD)
+    EmailAddress.objects.create(user=existing, email=existing.email, verified=True, primary=True)
+
+    page = sign_in_through(client, "oidc", fake)
+
+    assert signed_in_user(client) == existing, page.content.decode()[:2000]
+    assert SocialAccount.objects.get().provider == "sso"
+    assert fake.log.count("POST /oidc/token") == 1
+
+
+def test_oidc_without_email_verified_never_links(client, fake, django_user_model):
+    existing = django_user_model.objects.create_user(email="zhaoliu@corp.example", password=PASSWORD)
+    EmailAddress.objects.create(user=existing, email=existing.email, verified=True, primary=True)
+    fake.member["oidc"].update(email_verified=False)
+
+    sign_in_through(client, "oidc", fake)
+
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.exists()
+    assert User.objects.count() == 1
+
+
+def test_oidc_first_sign_in_makes_a_recruit_and_a_replay_changes_nothing(client, fake):
+    fake.member["oidc"].update(role="admin", groups=["managers"], is_staff=True)
+    callback = at_provider(to_provider(client, "oidc", fake))
+    client.get(callback, follow=True)
+    user = signed_in_user(client)
+    assert user is not None
+    assert (user.role, user.display_name, user.email) == (Role.RECRUIT, "赵六", "zhaoliu@corp.example")
+    assert not user.is_staff
+    client.logout()
+
+    page = client.get(callback, follow=True)
+
+    assert signed_in_user(client) is None
+    assert User.objects.count() == 1
+    assert "第三方登录失败" in page.content.decode()
+
+
+def test_oidc_pkce_is_checked_by_the_fake_as_a_real_provider_would(client, fake):
+    # The code is bound to this sign-in's PKCE challenge: redeeming it with another verifier fails.
+    callback = at_provider(to_provider(client, "oidc", fake))
+    code = parse_qs(urlparse(callback).query)["code"][-1]
+    answer = requests.post(
+        f"{fake.url}/oidc/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": fake.redirect_uris["oidc"],
+            "client_id": "oidc-fake-client",
+            "client_secret": "oidc-client-secret",
+            "code_verifier": "not-the-verifier-" + "x" * 30,
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "invalid_grant"}
+
+    page = client.get(callback, follow=True)  # the site's own redemption: the code is spent now
+    assert signed_in_user(client) is None
+    assert "第三方登录失败" in page.content.decode()
+
+
+def test_a_member_without_an_address_gives_one_on_the_sign_up_form_and_becomes_a_recruit(client, trusted):
+    del trusted.member["dingtalk"]["email"]
+
+    page = sign_in_through(client, "dingtalk", trusted)
+
+    assert page.redirect_chain[-1][0] == reverse("socialaccount_signup")
+    html = page.content.decode()
+    assert '<div class="form-narrow card signin">' in html
+    assert 'name="email"' in html
+    page = client.post(
+        reverse("socialaccount_signup"), {"email": "lisi@elsewhere.example", "display_name": "李四"}
+    )
+
+    user = User.objects.get()
+    assert (user.email, user.role, user.display_name) == ("lisi@elsewhere.example", Role.RECRUIT, "李四")
+    assert SocialAccount.objects.get().user == user
+    assert not EmailAddress.objects.get(user=user).verified  # an address the platform never vouched for
+    assert mail.outbox[-1].to == ["lisi@elsewhere.example"]

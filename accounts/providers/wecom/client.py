@@ -24,7 +24,6 @@ from django.utils.http import urlencode
 
 # errcode for an access token that is invalid or expired: drop the cached one and ask once more.
 STALE_TOKEN_ERRORS = {40014, 42001}
-TIMEOUT_SECONDS = 10
 
 
 class WeComError(OAuth2Error):
@@ -55,7 +54,7 @@ class WeComClient(OAuth2Client):
     def _get(self, path: str, params: dict) -> dict:
         try:
             with get_adapter().get_requests_session() as session:
-                response = session.get(self.api_url + path, params=params, timeout=TIMEOUT_SECONDS)
+                response = session.get(self.api_url + path, params=params)
                 response.raise_for_status()
                 answer = response.json()
         except (requests.RequestException, ValueError) as exc:
