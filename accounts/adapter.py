@@ -93,11 +93,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def save_user(self, request, sociallogin, form=None):
         """A first sign-in makes a recruit, whatever the provider's payload claims (admin, leader, manager):
-        roles are granted in the site only (``grant_role``)."""
+        roles are granted in the site only (``grant_role``). The invited address counts as verified."""
         user = sociallogin.user
         user.role = Role.RECRUIT
         user.is_staff = False
         user.is_superuser = False
+        # As for a password sign-up: who came through a cohort invitation has shown they read that mailbox.
+        invited = _invited_email(request)
+        for address in sociallogin.email_addresses:
+            if invited and address.email.lower() == invited.lower():
+                address.verified = True
         return super().save_user(request, sociallogin, form=form)
 
     def populate_user(self, request, sociallogin, data):

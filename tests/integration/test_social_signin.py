@@ -17,6 +17,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Role, User
+from courses import manager_services
+from courses.models import CohortMembership
 from tests.fake_providers import WECOM, FakeProviders, FakeProviderServer, providers_settings
 from trainingsite.settings import social_login_origins
 
@@ -460,3 +462,52 @@ def test_a_member_without_an_address_gives_one_on_the_sign_up_form_and_becomes_a
     assert SocialAccount.objects.get().user == user
     assert not EmailAddress.objects.get(user=user).verified  # an address the platform never vouched for
     assert mail.outbox[-1].to == ["lisi@elsewhere.example"]
+
+
+@pytest.fixture
+def open_invitation(client, settings, tmp_path):
+    """A manager's cohort; ``open_invitation(email)`` invites the address and opens the link in ``client``."""
+    from django.utils import timezone
+
+    from tests.integration.test_invitations import invite
+    from tests.integration.test_manager_helpers import make_course, make_user
+
+    settings.SITE_ROOT = "https://academy.example.com"  # where test_invitations.invite reads the links
+    manager = make_user("manager@example.com", Role.MANAGER, display_name="李经理")
+    cohort = manager_services.cohort_create(
+        acting_user=manager,
+        name="2026 春季批次",
+        course=make_course(tmp_path / "content", modules=2),
+        start_date=timezone.localdate(),
+    )
+
+    def opened(email: str):
+        (token,) = invite(manager, cohort, email)
+        client.get(reverse("invitation_open", args=[token]))
+        return cohort
+
+    return opened
+
+
+def test_an_invited_member_signs_in_with_the_platform_and_joins_the_cohort(client, fake, open_invitation):
+    cohort = open_invitation("zhangsan@corp.example")
+
+    # The directory's address is not trusted on its own (fake, not trusted), but it is the invited one.
+    sign_in_through(client, "wecom", fake)
+
+    user = signed_in_user(client)
+    assert user is not None
+    assert user.email == "zhangsan@corp.example"
+    assert user.role == Role.RECRUIT
+    assert CohortMembership.objects.filter(cohort=cohort, user=user).exists()
+
+
+def test_an_invitation_for_another_address_verifies_nothing(client, fake, open_invitation):
+    open_invitation("someone.else@corp.example")
+
+    sign_in_through(client, "wecom", fake)
+
+    assert signed_in_user(client) is None
+    user = User.objects.get(email="zhangsan@corp.example")
+    assert not EmailAddress.objects.get(user=user).verified
+    assert not CohortMembership.objects.filter(user=user).exists()
