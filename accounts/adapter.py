@@ -2,6 +2,8 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal import ratelimit
 from allauth.core.internal.ratelimit import get_ip
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
@@ -130,6 +132,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return super().get_app(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist:
             raise AppNotConfigured from None
+
+    def generate_state_param(self, state: dict) -> str:
+        """Every sign-in through a platform starts here (POST to /accounts/<provider>/login/, a new state), so
+        it is counted here against the same per-address "login" limit as a password sign-in; over it, the
+        site's 429 page and no redirect to the platform."""
+        if not ratelimit.consume(self.request, app="allauth.account", action="login"):
+            raise ImmediateHttpResponse(ratelimit.handler429(self.request))
+        return super().generate_state_param(state)
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         logger.warning("sign-in through %s failed: %s %s", provider.id, error, exception)

@@ -511,3 +511,15 @@ def test_an_invitation_for_another_address_verifies_nothing(client, fake, open_i
     user = User.objects.get(email="zhangsan@corp.example")
     assert not EmailAddress.objects.get(user=user).verified
     assert not CohortMembership.objects.filter(user=user).exists()
+
+
+def test_starting_sign_ins_counts_against_the_login_limit(client, settings, fake):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
+    for _ in range(3):
+        to_provider(client, "wecom", fake)
+
+    refused = client.post(reverse("wecom_login"))
+
+    assert refused.status_code == 429
+    assert "Location" not in refused
+    assert client.post(reverse("wecom_login"), REMOTE_ADDR="10.0.0.2").status_code == 302  # per address
