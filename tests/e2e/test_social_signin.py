@@ -89,3 +89,16 @@ def test_without_the_platform_in_form_action_the_browser_stops_the_sign_in(page,
 
     assert "GET /wwlogin/sso/login" not in fake.log
     assert not User.objects.exists()
+
+
+def test_a_forged_callback_shows_the_failure_page(page, live_server, fake):
+    response = page.goto(live_server.url + "/accounts/wecom/login/callback/?code=forged&state=forged")
+
+    assert response.status == 401
+    assert page.locator("main h1").inner_text().strip() == "第三方登录失败"
+    assert page.locator("main a.button").get_attribute("href") == "/accounts/login/"
+    violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING]
+    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+    assert fake.log == []  # nothing was asked of the platform
+    assert not User.objects.exists()
+    shot(page, "signin-social-failed")

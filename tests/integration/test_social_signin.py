@@ -88,6 +88,8 @@ def assert_refused(page, before_users: int) -> None:
     assert page.status_code == 401
     assert "第三方登录失败" in html or "Third-Party Login Failure" in html, html[:2000]
     assert 'class="brand"' in html
+    assert "你没有登录，也没有任何改动" in html
+    assert 'href="/accounts/login/"' in html
     assert "Traceback" not in html
     assert User.objects.count() == before_users
     assert not SocialAccount.objects.exists()
@@ -235,7 +237,9 @@ def test_a_callback_from_another_browser_session_is_refused(client, fake, django
     from django.test import Client
 
     victim = Client()
+    calls = len(fake.log)
     assert_refused(victim.get(callback, follow=True), before_users=0)
+    assert len(fake.log) == calls  # refused before asking the platform anything
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
