@@ -117,12 +117,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def authenticate_by_email(self, sociallogin):
         """Link an existing account only when both sides have verified the address: the provider's address
         is verified (allauth already checks) and so is the account's own (a stranger's unconfirmed sign-up
-        with that address gets nothing)."""
+        with that address gets nothing). Staff (admin) accounts are never linked this way."""
         found = super().authenticate_by_email(sociallogin)
         if found is None:
             return None
         user, email = found
         if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            return None
+        # An admin account is never entered through a directory entry someone else may edit; its owner
+        # connects a platform from their own signed-in session if they want one.
+        if user.is_staff or user.is_superuser:
             return None
         return found
 

@@ -527,3 +527,15 @@ def test_starting_sign_ins_counts_against_the_login_limit(client, settings, fake
     assert refused.status_code == 429
     assert "Location" not in refused
     assert client.post(reverse("wecom_login"), REMOTE_ADDR="10.0.0.2").status_code == 302  # per address
+
+
+def test_a_verified_address_never_opens_an_admin_account(client, trusted, django_user_model):
+    admin = django_user_model.objects.create_superuser(email="zhangsan@corp.example", password=PASSWORD)
+    EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
+
+    sign_in_through(client, "wecom", trusted)
+
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.exists()
+    admin.refresh_from_db()
+    assert admin.check_password(PASSWORD)
