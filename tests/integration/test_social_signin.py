@@ -539,3 +539,15 @@ def test_a_verified_address_never_opens_an_admin_account(client, trusted, django
     assert not SocialAccount.objects.exists()
     admin.refresh_from_db()
     assert admin.check_password(PASSWORD)
+
+
+def test_the_connections_page_lists_the_linked_platform(client, trusted):
+    sign_in_through(client, "wecom", trusted)
+
+    page = client.get(reverse("socialaccount_connections"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="brand"' in html
+    assert "企业微信" in html
+    assert "张三" in html  # the account, named as the directory names the member
