@@ -92,6 +92,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.dingtalk",
+    "allauth.socialaccount.providers.feishu",
+    "allauth.socialaccount.providers.openid_connect",
+    "accounts.providers.wecom",
     "accounts",
     "courses",
     "assessments",
@@ -191,6 +196,75 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # balancer), or TRUSTED_CLIENT_IP_HEADER to a header your proxy sets and clients cannot (X-Real-IP).
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.getenv("TRUSTED_CLIENT_IP_HEADER") or None
+
+# Sign-in through the work platforms (allauth.socialaccount, accounts/providers/, docs/operations.md). A
+# provider is offered, with its button on the sign-in page, only when its id and secret are set. A first
+# sign-in links to an existing account only by an address both sides verified, else it makes a recruit
+# (accounts.adapter.SocialAccountAdapter); a provider never grants a role.
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# The directory's address counts as verified only when the operator says the company manages it.
+SOCIAL_DIRECTORY_EMAIL_VERIFIED = envbool("SOCIAL_DIRECTORY_EMAIL_VERIFIED", "False")
+
+
+def social_app(client_id: str, secret: str, **extra) -> list[dict]:
+    """One allauth app from the environment, or none (no button) when its id or secret is unset."""
+    client_id, secret = os.getenv(client_id, ""), os.getenv(secret, "")
+    return [{"client_id": client_id, "secret": secret, **extra}] if client_id and secret else []
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "dingtalk": {
+        "provider_class": "accounts.providers.dingtalk.provider.DingTalkProvider",
+        "APPS": social_app("DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET"),
+        # Only members of this organisation may sign in (钉钉's corpId parameter); empty: any.
+        "AUTH_PARAMS": {"corpId": os.getenv("DINGTALK_CORP_ID")} if os.getenv("DINGTALK_CORP_ID") else {},
+        "LOGIN_URL": os.getenv("DINGTALK_LOGIN_URL", "https://login.dingtalk.com"),
+        "API_URL": os.getenv("DINGTALK_API_URL", "https://api.dingtalk.com"),
+        "VERIFIED_EMAIL": SOCIAL_DIRECTORY_EMAIL_VERIFIED,
+    },
+    "feishu": {
+        "provider_class": "accounts.providers.feishu.provider.FeishuProvider",
+        "APPS": social_app("FEISHU_APP_ID", "FEISHU_APP_SECRET"),
+        "BASE_URL": os.getenv("FEISHU_BASE_URL", "https://open.feishu.cn"),
+        "VERIFIED_EMAIL": SOCIAL_DIRECTORY_EMAIL_VERIFIED,
+    },
+    "wecom": {
+        "APPS": social_app(
+            "WECOM_CORP_ID", "WECOM_SECRET", settings={"agent_id": os.getenv("WECOM_AGENT_ID", "")}
+        ),
+        "LOGIN_URL": os.getenv("WECOM_LOGIN_URL", "https://login.work.weixin.qq.com"),
+        "API_URL": os.getenv("WECOM_API_URL", "https://qyapi.weixin.qq.com"),
+        "VERIFIED_EMAIL": SOCIAL_DIRECTORY_EMAIL_VERIFIED,
+    },
+    "openid_connect": {
+        # allauth's own provider: the button reads OIDC_NAME; email_verified in the ID token is honoured.
+        "APPS": social_app(
+            "OIDC_CLIENT_ID",
+            "OIDC_CLIENT_SECRET",
+            provider_id=os.getenv("OIDC_ID", "sso"),
+            name=os.getenv("OIDC_NAME", "OpenID Connect"),
+            settings={"server_url": os.getenv("OIDC_SERVER_URL", "")},
+        )
+        if os.getenv("OIDC_SERVER_URL")
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+
+
+def social_login_origins(providers: dict) -> list[str]:
+    """The hosts the sign-in form's redirect goes to: CSP form-action must allow them, or the browser stops
+    the redirect that follows the POST to /accounts/<provider>/login/."""
+    keys = {"dingtalk": "LOGIN_URL", "feishu": "BASE_URL", "wecom": "LOGIN_URL"}
+    urls = [providers[p][k] for p, k in keys.items() if providers[p]["APPS"]]
+    urls += [app["settings"]["server_url"] for app in providers["openid_connect"]["APPS"]]
+    origins = {f"{u.scheme}://{u.netloc}" for u in map(urlparse, urls) if u.scheme and u.netloc}
+    return sorted(origins)
+
+
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
@@ -355,7 +429,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        "form-action": [SELF, *social_login_origins(SOCIALACCOUNT_PROVIDERS)],
         "frame-ancestors": [NONE],
     }
 }
