@@ -344,6 +344,8 @@ WORKCHAT_ALLOW_LOOPBACK = envbool("WORKCHAT_ALLOW_LOOPBACK", "False")
 WORKCHAT_RATE_LIMIT = envint("WORKCHAT_RATE_LIMIT", "20")
 WORKCHAT_RATE_WINDOW = envint("WORKCHAT_RATE_WINDOW", "60")
 WORKCHAT_TIMEOUT = envint("WORKCHAT_TIMEOUT", "5")
+# Seconds before the first retry after a 5xx or a timeout, doubling up to 10 minutes (6 tries in all).
+WORKCHAT_RETRY_BACKOFF = envint("WORKCHAT_RETRY_BACKOFF", "30")
 
 LOGGING = {
     "version": 1,

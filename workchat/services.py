@@ -6,6 +6,7 @@ it under a per-bot rate limit and records what the platform answered.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from certificates.models import Certificate, CertificateStatus
-from courses.models import Cohort, CohortMembership, Enrolment
+from courses.models import Cohort, CohortMembership, Enrolment, Level
 from workchat import crypto
 from workchat.digest import Digest, Person, digest_message
 from workchat.models import Delivery, DeliveryKind, DeliveryStatus, GroupBot
@@ -166,7 +167,7 @@ def digest_data(*, cohort: Cohort, since: datetime, until: datetime, today: date
             )
         if row["awaiting_review"]:
             digest.waiting.append(_person(row, _("%(n)d answers") % {"n": row["awaiting_review"]}))
-    digest.certified = [_person(row, row["level"]) for row in certified]
+    digest.certified = [_person(row, str(Level(row["level"]).label)) for row in certified]
     return digest
 
 
@@ -221,20 +222,48 @@ def deliveries_to_send(*, now: datetime) -> list[int]:
 # ── sending ──────────────────────────────────────────────────────────────────────────────────────────
 
 
+# A sliding log per bot in Redis, checked and taken in one step (a script runs atomically), so any number of
+# workers together keep under the platform's limit, window boundaries included.
+_RATE_SCRIPT = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('EXPIRE', key, math.ceil(window) + 1)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
+
+
+@functools.cache
+def _redis(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
 def rate_wait(*, bot_id: int, now: float) -> int:
-    """Take a slot in the bot's current window (``WORKCHAT_RATE_LIMIT`` per ``WORKCHAT_RATE_WINDOW`` seconds,
-    counted in the shared Redis cache); 0 when granted, else the seconds until the next window or until a
-    platform's throttle ends."""
+    """Take a slot in the bot's sliding window (``WORKCHAT_RATE_LIMIT`` messages per ``WORKCHAT_RATE_WINDOW``
+    seconds, kept in Redis); 0 when granted, else the seconds until a slot frees or a platform's throttle
+    ends. Without Redis (the in-process demo) every message is granted."""
     paused_until = cache.get(f"workchat:pause:{bot_id}")
     if paused_until and paused_until > now:
         return math.ceil(paused_until - now)
-    window = settings.WORKCHAT_RATE_WINDOW
-    slot = int(now // window)
-    key = f"workchat:rate:{bot_id}:{slot}"
-    cache.add(key, 0, timeout=window * 2)
-    if cache.incr(key) <= settings.WORKCHAT_RATE_LIMIT:
+    if not settings.REDIS_URL:
         return 0
-    return max(1, math.ceil((slot + 1) * window - now))
+    client = _redis(settings.REDIS_URL)
+    wait = client.eval(
+        _RATE_SCRIPT,
+        1,
+        f"workchat:rate:{bot_id}",
+        repr(now),
+        settings.WORKCHAT_RATE_WINDOW,
+        settings.WORKCHAT_RATE_LIMIT,
+        uuid.uuid4().hex,
+    )
+    return math.ceil(float(wait))
 
 
 def _post(delivery: Delivery) -> Answer:
@@ -295,8 +324,9 @@ def delivery_send(*, delivery_id: int) -> str:
                 if answer.outcome is Outcome.FAILED or delivery.attempts >= MAX_ATTEMPTS:
                     delivery.status = DeliveryStatus.FAILED
                 else:
-                    backoff = min(30 * 2 ** (delivery.attempts - 1), 600)
-                    later = max(answer.pause, backoff + random.randint(0, 10))  # noqa: S311 (jitter)
+                    base = settings.WORKCHAT_RETRY_BACKOFF
+                    backoff = min(base * 2 ** (delivery.attempts - 1), 600)
+                    later = max(answer.pause, backoff + random.randint(0, max(1, base // 3)))  # noqa: S311
                 if answer.pause:
                     cache.set(f"workchat:pause:{delivery.bot_id}", time.time() + answer.pause, answer.pause)
             delivery.save(
