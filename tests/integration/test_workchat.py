@@ -471,3 +471,40 @@ def test_a_worker_keeps_each_bot_under_the_platforms_rate_limit(
     assert [r.answer["errcode"] for r in fake.received] == [0] * 25  # never a 45009
     times = sorted(r.at for r in fake.received)
     assert times[20] - times[0] >= window - 0.5
+
+
+def test_keys_rotate_old_values_still_open_until_rotated_and_an_unknown_key_changes_nothing(
+    cohort, manager, fake
+):
+    from cryptography.fernet import Fernet
+    from django.core.management import CommandError, call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    url = fake.feishu_url("feishuhook0123", "feishusecret01")
+    with override_settings(WORKCHAT_FERNET_KEYS=[old]):
+        bot = services.bot_create(
+            cohort=cohort,
+            acting_user=manager,
+            platform="feishu",
+            name="群",
+            webhook_url=url,
+            secret="feishusecret01",
+        )
+    with override_settings(WORKCHAT_FERNET_KEYS=[new]), pytest.raises(CommandError, match="none of"):
+        call_command("workchat_rotate_keys")
+    bot.refresh_from_db()
+    with override_settings(WORKCHAT_FERNET_KEYS=[new, old]):
+        assert crypto.decrypt(bot.webhook_encrypted) == url  # still opens with the old key
+        call_command("workchat_rotate_keys")
+    bot.refresh_from_db()
+    with override_settings(WORKCHAT_FERNET_KEYS=[new]):
+        assert crypto.decrypt(bot.webhook_encrypted) == url
+        assert crypto.decrypt(bot.secret_encrypted) == "feishusecret01"
+        services.bot_test_queue(bot=bot, nonce=str(uuid.uuid4()))
+    assert Delivery.objects.get().status == DeliveryStatus.SENT
+    # A key lost: the message is recorded as failed with a clear code, nothing is sent.
+    with override_settings(WORKCHAT_FERNET_KEYS=[old]):
+        services.bot_test_queue(bot=bot, nonce=str(uuid.uuid4()))
+    failed = Delivery.objects.get(status=DeliveryStatus.FAILED)
+    assert failed.error_code == "key"
+    assert len(fake.received) == 1
