@@ -7,7 +7,7 @@ from workchat.models import PlatformChoice
 class GroupBotForm(forms.Form):
     platform = forms.ChoiceField(label=_("Platform"), choices=PlatformChoice.choices)
     name = forms.CharField(
-        label=_("Name"), max_length=60, help_text=_("How this page names the bot, e.g. the group's name.")
+        label=_("Bot name"), max_length=60, help_text=_("How this page names the bot, e.g. the group's name.")
     )
     webhook_url = forms.CharField(
         label=_("Webhook address"),

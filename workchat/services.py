@@ -98,7 +98,7 @@ def bot_create(
             webhook_encrypted=webhook_encrypted,
             secret_encrypted=secret_encrypted,
             webhook_hint=f"{webhook.url.split('//', 1)[1].split('/', 1)[0]} · {mask(webhook.token)}",
-            secret_hint=mask(secret) if secret else "",
+            secret_hint=f"…{secret[-4:]}" if secret else "",  # the SEC prefix would say nothing
             created_by=acting_user,
         )
 
