@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -9,6 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 NAMES_MAX = 30  # per section; the rest are counted, so a large cohort still fits the platforms' limits
+# Markdown and HTML marks: a display name must not turn into a link, a heading or a mention in the group.
+_MARKUP = re.compile(r"[\\`*_\[\]()<>#|~!@\n\r]")
+
+
+def plain(text: str) -> str:
+    """``text`` without the characters the platforms' Markdown would interpret."""
+    return _MARKUP.sub(" ", text).strip() or "?"
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class Digest:
 def _section(heading: str, people: list[Person]) -> list[str]:
     lines = [f"**{heading}**"]
     for person in people[:NAMES_MAX]:
-        lines.append(f"- {person.name}" + (f"（{person.detail}）" if person.detail else ""))
+        lines.append(f"- {plain(person.name)}" + (f"（{plain(person.detail)}）" if person.detail else ""))
     if len(people) > NAMES_MAX:
         rest = len(people) - NAMES_MAX
         lines.append(ngettext("- and %(n)d more", "- and %(n)d more", rest) % {"n": rest})
@@ -42,7 +50,10 @@ def _section(heading: str, people: list[Person]) -> list[str]:
 
 def digest_message(digest: Digest) -> tuple[str, list[str]]:
     """The title and lines of a cohort's digest, in the active language."""
-    title = _("%(cohort)s · daily digest %(day)s") % {"cohort": digest.cohort, "day": digest.day.isoformat()}
+    title = _("%(cohort)s · daily digest %(day)s") % {
+        "cohort": plain(digest.cohort),
+        "day": digest.day.isoformat(),
+    }
     if digest.empty:
         return title, [_("Nobody is overdue, nothing waits for review, no new certificates.")]
     lines: list[str] = []

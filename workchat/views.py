@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.manager_selectors import cohort_get
 from courses.manager_views import manager_required
 from workchat import selectors, services
 from workchat.forms import GroupBotForm
@@ -28,7 +29,7 @@ def bot_list(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @manager_required
 @require_POST
 def bot_add(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.bot_page(user=request.user, cohort_id=cohort_id).cohort
+    cohort = cohort_get(user=request.user, cohort_id=cohort_id)
     form = GroupBotForm(request.POST)
     if form.is_valid():
         try:

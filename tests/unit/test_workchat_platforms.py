@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workchat.digest import NAMES_MAX, Digest, Person, digest_message
+from workchat.digest import NAMES_MAX, Digest, Person, digest_message, plain
 from workchat.platforms import (
     FEISHU_BODY_MAX_BYTES,
     WECOM_MARKDOWN_MAX_BYTES,
@@ -256,3 +256,19 @@ def test_the_digest_names_each_person_up_to_the_cap_and_counts_the_rest(overdue,
     assert len(bullets) == shown + more
     if digest.empty:
         assert len(lines) == 1
+
+
+def test_names_cannot_carry_links_mentions_or_headings_into_the_group():
+    evil = Person(name='[点我](https://evil.example) <at user_id="all">所有人</at>\n# 标题 @all', detail="")
+    _title, lines = digest_message(Digest(cohort="C", day=date(2026, 12, 6), overdue=[evil]))
+    text = "\n".join(lines)
+    for mark in ("[", "](", "<at", "\n#", "@all"):
+        assert mark not in text
+    assert "所有人" in text
+
+
+@given(text=st.text(max_size=60))
+def test_plain_text_keeps_no_markup_character_and_is_never_empty(text):
+    cleaned = plain(text)
+    assert cleaned
+    assert not set(cleaned) & set("\\`*_[]()<>#|~!@\n\r")
