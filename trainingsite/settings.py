@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "certificates",
     "notifications",
     "evaluation",
+    "workchat",
 ]
 
 MIDDLEWARE = [
@@ -396,8 +397,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30),
         "options": {"expires": 3600},
     },
+    # The cohorts' group-bot digests (workchat), after the morning reminders; one per bot and day, so a
+    # repeated run sends nothing twice. Off the half hour: 飞书 asks bots to avoid :00 and :30 peaks.
+    "send-cohort-digests": {
+        "task": "workchat.tasks.send_cohort_digests",
+        "schedule": crontab(hour=8, minute=10),
+        "options": {"expires": 6 * 3600},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Work-chat group bots (workchat, docs/workchat.md). Webhook URLs and signing secrets are encrypted with
+# these Fernet keys (comma-separated, newest first; rotate with `manage.py workchat_rotate_keys`). Unset with
+# DEBUG on, a key derived from SECRET_KEY serves the demo; unset in production, bots cannot be attached.
+WORKCHAT_FERNET_KEYS = envlist("WORKCHAT_FERNET_KEYS", "")
+# Requests go only to the platforms' own hosts over HTTPS. The tests' fake platforms listen on
+# http://127.0.0.1, allowed only with this switch on (never in production).
+WORKCHAT_ALLOW_LOOPBACK = envbool("WORKCHAT_ALLOW_LOOPBACK", "False")
+# Messages per bot per window: the platforms document 20 a minute (企业微信, 钉钉), 100 (飞书).
+WORKCHAT_RATE_LIMIT = envint("WORKCHAT_RATE_LIMIT", "20")
+WORKCHAT_RATE_WINDOW = envint("WORKCHAT_RATE_WINDOW", "60")
+WORKCHAT_TIMEOUT = envint("WORKCHAT_TIMEOUT", "5")
+# Seconds before the first retry after a 5xx or a timeout, doubling up to 10 minutes (6 tries in all).
+WORKCHAT_RETRY_BACKOFF = envint("WORKCHAT_RETRY_BACKOFF", "30")
 
 LOGGING = {
     "version": 1,
