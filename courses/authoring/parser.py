@@ -51,7 +51,17 @@ MODULE_KEYS = (
     "prerequisites",
     "tags",
 )
-COURSE_KEYS = ("slug", "title", "title_en", "summary", "summary_en", "level", "modules", "certification")
+COURSE_KEYS = (
+    "slug",
+    "title",
+    "title_en",
+    "summary",
+    "summary_en",
+    "level",
+    "modules",
+    "certification",
+    "no_test_out",
+)
 COURSE_MODULE_KEYS = ("slug", "required", "due_days")
 CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 
@@ -59,7 +69,17 @@ CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 DRILL_OPTIONS: tuple[str, ...] = ("attempts", "wait_minutes", "grader")
 
 BLOCK_SETTINGS = {
-    "quiz": ("title", "draw", "shuffle", "time_limit", "attempts", "wait_minutes", "counts", "show_answers"),
+    "quiz": (
+        "title",
+        "draw",
+        "shuffle",
+        "time_limit",
+        "attempts",
+        "wait_minutes",
+        "counts",
+        "show_answers",
+        "pretest",
+    ),
     "question": ("type", "points", "tags", "scoring", "tolerance", "unit"),
     "drill": (
         "kind",
@@ -619,6 +639,7 @@ class _ModuleParser:
         quiz.wait_minutes = self.integer(frame, "wait_minutes")
         quiz.counts = self.text(frame, "counts", quiz.counts)
         quiz.show_answers = self.text(frame, "show_answers", quiz.show_answers)
+        quiz.pretest = self.integer(frame, "pretest")
         if "shuffle" in frame.settings:
             value, line = frame.settings["shuffle"]
             words = set(re.split(r"[\s,，、]+", value.strip())) - {""}
@@ -1085,6 +1106,7 @@ def parse_course(path: str, text: str) -> tuple[Course | None, list[Message]]:
         key_lines=key_lines,
     )
     course.modules = _course_modules(path, data.get("modules"), nodes.get("modules"), values, report)
+    course.no_test_out = values.strings("no_test_out")
     if data.get("certification") is not None:
         course.certification = _certification(
             path, data["certification"], nodes.get("certification"), values, report

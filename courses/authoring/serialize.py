@@ -89,6 +89,7 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
         "wait_minutes": quiz.wait_minutes,
         "counts": quiz.counts,
         "show_answers": quiz.show_answers,
+        "pretest": quiz.pretest,
     }
 
 
