@@ -337,3 +337,34 @@ def test_other_users_pretest_is_404(world, recruit, other_recruit, client):
     client.force_login(other_recruit)
     assert client.get(reverse("attempt_detail", args=[attempt.pk])).status_code == 404
     assert client.post(reverse("attempt_submit", args=[attempt.pk]), {}).status_code == 404
+
+
+@pytest.mark.services
+@pytest.mark.worker
+def test_pretest_is_graded_by_the_worker_process_and_tests_out(
+    celery_worker_process, tmp_path, recruit, client
+):
+    from tests.conftest import wait_for
+
+    import_content(
+        tmp_path,
+        {"testout": module_source()},
+        {"open": track_source(slug="open", modules=["testout"], no_test_out=[])},
+    )
+    module = Module.objects.get(slug="testout")
+    enrol(recruit, "open")
+    client.force_login(recruit)
+    response = client.post(reverse("pretest_start", args=[module.slug, "testout-quiz"]))
+    attempt = Attempt.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
+    client.post(reverse("attempt_submit", args=[attempt.pk]), answers(attempt, right=7))
+    # Not graded in this process: the worker does it.
+    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.SUBMITTED
+    graded = wait_for(
+        lambda: Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.GRADED).first(), timeout=60
+    )
+    assert (graded.percent, graded.passed) == (70, True)
+    progress = ModuleProgress.objects.get(user=recruit, module=module)
+    assert progress.tested_out
+    assert progress.test_out_score == 70
+    page = client.get(reverse("attempt_status", args=[attempt.pk])).content.decode()
+    assert 'data-testid="tested-out"' in page
