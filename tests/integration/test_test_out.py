@@ -4,6 +4,9 @@ Tracks can forbid it; the certificate rule then refuses a tested-out pass."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -166,6 +169,7 @@ def test_passing_pretest_marks_the_module_tested_out_with_its_score(world, recru
     enrol(recruit, "open")
     page = recruit_client.get(reverse("quiz_detail", args=[world.slug, "testout-quiz"])).content.decode()
     assert 'data-testid="pretest"' in page
+    assert "从本测验题库中抽取 10 道题的诊断性前测。得分达到 60% 即按免修通过本模块" in page  # zh_Hans
     attempt = take_pretest(recruit_client, world, right=10)
     assert attempt.status == AttemptStatus.GRADED
     assert (attempt.number, attempt.percent, attempt.passed) == (0, 100, True)
@@ -195,6 +199,7 @@ def test_failing_pretest_lists_skill_areas_weakest_first_and_hides_the_key(world
     assert progress.quiz_score is None
     page = recruit_client.get(reverse("attempt_detail", args=[attempt.pk])).content.decode()
     assert 'data-testid="pretest-skills"' in page
+    assert "建议优先学习" in page
     tags = [r.question_version.data["tags"][0] for r in attempt.responses.order_by("position")]
     first_wrong, first_right = tags[1], tags[0]
     section = page[page.index('data-testid="pretest-skills"') :]
@@ -367,4 +372,39 @@ def test_pretest_is_graded_by_the_worker_process_and_tests_out(
     assert progress.tested_out
     assert progress.test_out_score == 70
     page = client.get(reverse("attempt_status", args=[attempt.pk])).content.decode()
+    assert 'data-testid="tested-out"' in page
+
+
+def test_managers_and_the_certificate_show_tested_out_apart_from_passed(
+    world, recruit, recruit_client, client
+):
+    from accounts.models import Role
+    from courses.manager_services import cohort_join
+    from courses.models import Cohort
+
+    enrol(recruit, "open")
+    take_pretest(recruit_client, world, right=10)
+    manager = type(recruit).objects.create_user(
+        username="mgr", email="mgr@example.com", password="x" * 12, role=Role.MANAGER
+    )
+    cohort = Cohort.objects.create(
+        name="一期", course=Course.objects.get(slug="open"), start_date=date(2026, 1, 5)
+    )
+    cohort.managers.add(manager)
+    cohort_join(cohort=cohort, user=recruit)
+    client.force_login(manager)
+    detail = client.get(reverse("manager_recruit", args=[cohort.pk, recruit.pk])).content.decode()
+    assert 'data-testid="tested-out"' in detail
+    dashboard = client.get(reverse("manager_cohort", args=[cohort.pk])).content.decode()
+    assert "flag-testout" in dashboard
+    export = client.post(
+        reverse("manager_export", args=[cohort.pk]), {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    tested_out_column = next(i for i, h in enumerate(rows[0]) if h.endswith(": tested out (1 = yes)"))
+    assert rows[1][tested_out_column] == "1"
+    assert rows[1][tested_out_column - 1] == "1"  # passed, too
+    certificate = Certificate.objects.get(user=recruit, course__slug="open")
+    client.force_login(recruit)  # recruit_client is the same client, signed in as the manager above
+    page = client.get(reverse("certificate_detail", args=[certificate.code])).content.decode()
     assert 'data-testid="tested-out"' in page
