@@ -116,6 +116,7 @@ def test_a_tested_out_pass_counts_unless_the_track_forbids_it() -> None:
     outcome = certification_rule_check(RULE, {"a": tested, "b": studied}, {})
     assert outcome.met
     assert outcome.snapshot["modules"]["a"] == {"score": "90", "passed": True, "tested_out": True}
+    assert outcome.snapshot["modules"]["b"] == {"score": "90", "passed": True}
     refused = certification_rule_check(RULE, {"a": studied, "b": tested}, {})
     assert not refused.met
     assert refused.snapshot["modules"]["b"]["passed"] is False
