@@ -70,6 +70,7 @@ def test_pretest_from_the_quiz_page(signed_in_as, live_server, tmp_path, device,
         # Each question's right choice reads 甲方案, the wrong one 乙方案.
         label = "甲方案" if i < right else "乙方案"
         questions.nth(i).locator(f"label:has-text('{label}') input").check()
+    page.locator("#savestate[data-status=saved]").wait_for()  # autosave done: submit does not race it
     page.click(f"button:has-text('{words['submit']}')")
     page.locator("[data-testid=score]").wait_for()
     progress = ModuleProgress.objects.get(user=recruit, module=module)

@@ -408,3 +408,19 @@ def test_managers_and_the_certificate_show_tested_out_apart_from_passed(
     client.force_login(recruit)  # recruit_client is the same client, signed in as the manager above
     page = client.get(reverse("certificate_detail", args=[certificate.code])).content.decode()
     assert 'data-testid="tested-out"' in page
+
+
+def test_item_analysis_leaves_pretests_out_and_progress_page_says_tested_out(world, recruit, recruit_client):
+    from assessments.analysis import statistics_compute
+
+    enrol(recruit, "open")
+    take_pretest(recruit_client, world, right=10)
+    assert statistics_compute(module_id=world.pk, key="testout-quiz").attempts_count == 0
+    final = attempt_start(user=recruit, quiz=quiz_of(world))
+    recruit_client.post(reverse("attempt_submit", args=[final.pk]), answers(final, right=4))
+    stats = statistics_compute(module_id=world.pk, key="testout-quiz")
+    assert (stats.attempts_count, stats.responses_count) == (1, 10)
+    # The failed quiz does not take the test-out away; the recruit's pages say how the module was passed.
+    assert ModuleProgress.objects.get(user=recruit, module=world).tested_out
+    page = recruit_client.get(reverse("progress")).content.decode()
+    assert "免修通过" in page
