@@ -342,6 +342,10 @@ def _course_save(
     *, spec: CourseSpec, course: Course | None, modules: dict[str, Module], position: int
 ) -> None:
     cert = spec.certification
+    # The rule itself refuses tested-out passes of these modules (certificates.rules); a rule without any
+    # keeps the shape it had before test-out existed.
+    forbidden = [slug for slug in spec.no_test_out if cert and slug in cert.modules]
+    no_test_out = {"no_test_out": forbidden} if forbidden else {}
     fields = {
         "title": spec.title,
         "title_en": spec.title_en,
@@ -354,8 +358,7 @@ def _course_save(
             "drills": cert.drills,
             "pass_mark": cert.pass_mark,
             "validity_months": cert.validity_months,
-            # The rule itself refuses tested-out passes of these modules (certificates.rules).
-            "no_test_out": [slug for slug in spec.no_test_out if slug in cert.modules],
+            **no_test_out,
         }
         if cert
         else {},

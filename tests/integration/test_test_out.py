@@ -424,3 +424,34 @@ def test_item_analysis_leaves_pretests_out_and_progress_page_says_tested_out(wor
     assert ModuleProgress.objects.get(user=recruit, module=world).tested_out
     page = recruit_client.get(reverse("progress")).content.decode()
     assert "免修通过" in page
+
+
+def test_quiz_page_with_a_pretest_runs_a_fixed_number_of_queries(tmp_path, recruit, recruit_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import_content(
+        tmp_path,
+        {"roomy": module_source(slug="roomy", bank=6, draw=3, pretest=3, wait=0)},
+        {"t": track_source(slug="t", modules=["roomy"], no_test_out=[], certify=False)},
+    )
+    module = Module.objects.get(slug="roomy")
+    enrol(recruit, "t")
+    url = reverse("quiz_detail", args=[module.slug, "roomy-quiz"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert recruit_client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    offered = count()
+    # The quiz page's 7, + the offer, my pre-test, the module and its version for the lock, my tracks, my
+    # attempts and my progress.
+    assert offered == 14
+    take_pretest(recruit_client, module, right=0)
+    counts = []
+    for _ in range(2):
+        final = attempt_start(user=recruit, quiz=quiz_of(module))
+        recruit_client.post(reverse("attempt_submit", args=[final.pk]), answers(final, right=0))
+        counts.append(count())
+    assert counts[0] == counts[1] <= offered  # more history, same queries
