@@ -46,6 +46,7 @@ from assessments.grading.scenario import best_path
 from assessments.models import (
     AssessmentStatistics,
     Attempt,
+    AttemptPurpose,
     AttemptStatus,
     Drill,
     DrillKind,
@@ -418,6 +419,7 @@ WITH att AS NOT MATERIALIZED (
     SELECT a.id, a.percent, a.score, a.passed
     FROM assessments_attempt a
     WHERE a.module_id = %(module)s AND a.status = %(graded)s AND a.percent IS NOT NULL
+      AND a.purpose = 'final'
       AND (a.quiz_id = ANY(%(quizzes)s::bigint[]) OR a.drill_id = ANY(%(drills)s::bigint[]))
 )
 SELECT 'i' AS part, r.question_version_id, r.score, r.graded_with_id, ranked.grp,
@@ -575,8 +577,13 @@ def _gather_sql(target: _Target) -> _Raw:
 
 def _gather_python(target: _Target) -> _Raw:
     owner = Q(quiz_id__in=target.quiz_ids) | Q(drill_id__in=target.drill_ids)
+    # Pre-tests (test-out) are taken by a different population, before studying: the analysis leaves them out.
     attempts = Attempt.objects.filter(
-        owner, module_id=target.module.pk, status=AttemptStatus.GRADED, percent__isnull=False
+        owner,
+        module_id=target.module.pk,
+        status=AttemptStatus.GRADED,
+        percent__isnull=False,
+        purpose=AttemptPurpose.FINAL,
     )
     attempt_rows = list(attempts.values_list("id", "percent", "score", "passed"))
     percents = {pk: float(percent) for pk, percent, _, _ in attempt_rows}

@@ -163,6 +163,11 @@ class AttemptStatus(models.TextChoices):
     ERROR = "error", _("Grading failed")
 
 
+class AttemptPurpose(models.TextChoices):
+    FINAL = "final", _("Quiz")
+    PRETEST = "pretest", _("Pre-test")
+
+
 class Attempt(models.Model):
     """One recruit's attempt at a quiz or a drill. It keeps exactly what was served, so it can be re-graded.
 
@@ -185,6 +190,11 @@ class Attempt(models.Model):
         verbose_name=_("drill"),
     )
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+", verbose_name=_("module"))
+    # A pre-test (test-out) is a diagnostic attempt at a quiz before studying: it never uses the quiz's
+    # allowance, is numbered 0 and is taken once per quiz version (see assessments.pretest).
+    purpose = models.CharField(
+        _("purpose"), max_length=8, choices=AttemptPurpose.choices, default=AttemptPurpose.FINAL
+    )
     number = models.PositiveIntegerField(_("attempt number"))
     status = models.CharField(
         _("status"),
@@ -230,6 +240,16 @@ class Attempt(models.Model):
                 condition=models.Q(drill__isnull=False),
                 name="attempt_unique_drill_number",
             ),
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=models.Q(purpose="pretest"),
+                name="attempt_one_pretest_per_quiz",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose="final")
+                | models.Q(purpose="pretest", quiz__isnull=False, number=0),
+                name="attempt_pretest_is_quiz_number_0",
+            ),
             models.CheckConstraint(
                 condition=models.Q(quiz__isnull=False, drill__isnull=True)
                 | models.Q(quiz__isnull=True, drill__isnull=False),
@@ -247,6 +267,10 @@ class Attempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == AttemptStatus.IN_PROGRESS
+
+    @property
+    def is_pretest(self) -> bool:
+        return self.purpose == AttemptPurpose.PRETEST
 
     @property
     def is_finished(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Hashable, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 
 from django.utils.translation import gettext as _
@@ -43,24 +44,71 @@ def cycle_start(*, user, module) -> datetime | None:
 
 
 def questions_draw(
-    pool: Sequence[T], *, draw: int, previous: Collection[T], rng: random.Random, shuffle: bool
+    pool: Sequence[T],
+    *,
+    draw: int,
+    previous: Collection[T],
+    rng: random.Random,
+    shuffle: bool,
+    avoid: Collection[T] = (),
 ) -> list[T]:
     """The questions of a new attempt: ``draw`` of ``pool`` (0 = all), drawn afresh each time, preferring
-    those the previous attempt did not serve; the rest, if the pool is too small, from the previous ones.
+    those the previous attempt did not serve; the rest, if the pool is too small, from the previous ones,
+    and only then from ``avoid`` (the recruit's pre-test questions).
 
     In pool order unless ``shuffle``. Pure: ``pool`` items are any hashable keys (question ids)."""
     count = min(draw or len(pool), len(pool))
-    fresh = [q for q in pool if q not in previous]
-    seen = [q for q in pool if q in previous]
-    # Too few fresh ones: all of them, topped up from the previous attempt's.
-    extra = max(0, count - len(fresh))
-    chosen = rng.sample(fresh, count - extra) + rng.sample(seen, extra)
+    fresh = [q for q in pool if q not in previous and q not in avoid]
+    seen = [q for q in pool if q in previous and q not in avoid]
+    avoided = [q for q in pool if q in avoid]
+    chosen: list[T] = []
+    # Tier by tier: all that is needed from the fresh ones, then the previous attempt's, then the pre-test's.
+    for tier in (fresh, seen, avoided):
+        take = min(len(tier), count - len(chosen))
+        chosen += rng.sample(tier, take)
     if shuffle:
         rng.shuffle(chosen)
     else:
         order = {q: i for i, q in enumerate(pool)}
         chosen.sort(key=order.__getitem__)
     return chosen
+
+
+def pretest_size(*, pretest: int, pool: int) -> int:
+    """How many questions a pre-test serves: ``pretest`` of the bank, never more than the bank."""
+    return max(0, min(pretest, pool))
+
+
+def pretest_minutes(*, time_limit: int, served: int, final_count: int) -> int:
+    """The pre-test's time limit: the quiz's, in proportion to its question count (0 = untimed)."""
+    if not time_limit or not final_count:
+        return 0
+    return max(1, -(-time_limit * served // final_count))
+
+
+def skill_results(rows: Sequence[tuple[Sequence[str], Decimal, Decimal]], *, fallback: str) -> list[dict]:
+    """Per-skill results of a graded attempt, weakest first: ``rows`` are (tags, score, max score) per
+    question; a question counts toward each of its tags, an untagged one toward ``fallback``.
+
+    Each result: {"skill", "score", "max_score", "percent", "questions"}; ties keep first-seen order."""
+    totals: dict[str, list] = {}
+    for tags, score, maximum in rows:
+        for tag in list(dict.fromkeys(tags)) or [fallback]:
+            entry = totals.setdefault(tag, [Decimal(0), Decimal(0), 0])
+            entry[0] += score
+            entry[1] += maximum
+            entry[2] += 1
+    results = [
+        {
+            "skill": tag,
+            "score": score,
+            "max_score": maximum,
+            "percent": (100 * score / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0),
+            "questions": n,
+        }
+        for tag, (score, maximum, n) in totals.items()
+    ]
+    return sorted(results, key=lambda r: r["percent"])
 
 
 def rules_summary(*, assessment: Quiz | Drill, attempts: Sequence[Attempt], pool_size: int = 0) -> dict:

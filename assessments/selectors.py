@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404
@@ -13,9 +14,10 @@ from accounts.models import User
 from assessments.grading.scenario import choice_permutation
 from assessments.grading.translate import answer_translate, order_translate
 from assessments.masking import mask_question
-from assessments.models import Attempt, Drill, Quiz, Response
+from assessments.models import Attempt, AttemptPurpose, Drill, Quiz, Response
+from assessments.rules import skill_results
 from courses.authoring.serialize import public_question
-from courses.models import Module
+from courses.models import Module, ModuleProgress
 
 
 def quiz_get(*, module: Module, key: str) -> Quiz:
@@ -189,6 +191,11 @@ def answers_revealed(*, attempt: Attempt) -> bool:
     passed; never: never. Drills a track requires are imported with after_last_attempt, others show theirs.
     """
     assessment = attempt.quiz if attempt.quiz_id else attempt.drill
+    if attempt.is_pretest:
+        # A pre-test's questions come back in the quiz: its key waits until the module is passed.
+        return ModuleProgress.objects.filter(
+            user_id=attempt.user_id, module_id=attempt.module_id, passed=True
+        ).exists()
     rule = assessment.settings.get("show_answers") or "after_grading"
     if rule == "after_grading":
         return True
@@ -196,7 +203,10 @@ def answers_revealed(*, attempt: Attempt) -> bool:
         return False
     if attempt.quiz_id:
         mine = Attempt.objects.filter(
-            user_id=attempt.user_id, module_id=attempt.module_id, quiz__key=assessment.key
+            user_id=attempt.user_id,
+            module_id=attempt.module_id,
+            quiz__key=assessment.key,
+            purpose=AttemptPurpose.FINAL,
         )
     else:
         mine = Attempt.objects.filter(
@@ -223,6 +233,7 @@ def attempt_review_context(*, attempt: Attempt, reveal: bool | None = None) -> d
         "unanswered": [],
     }
     context["reveal"] = answers_revealed(attempt=attempt) if reveal is None else reveal
+    context["pretest_skills"] = pretest_skill_results(attempt=attempt)
     if not (attempt.is_finished or attempt.is_awaiting_review):
         return context
     kind = attempt.kind
@@ -239,7 +250,23 @@ def attempt_review_context(*, attempt: Attempt, reveal: bool | None = None) -> d
 
 
 def quiz_attempts(*, user: User, quiz: Quiz) -> list[Attempt]:
-    return list(Attempt.objects.filter(user=user, module_id=quiz.version.module_id, quiz__key=quiz.key))
+    """The user's quiz attempts at every version of this quiz, pre-tests not included."""
+    return list(
+        Attempt.objects.filter(
+            user=user, module_id=quiz.version.module_id, quiz__key=quiz.key, purpose=AttemptPurpose.FINAL
+        )
+    )
+
+
+def quiz_pretest(*, user: User, quiz: Quiz) -> Attempt | None:
+    """The user's latest pre-test at this quiz (any version of it), or None."""
+    return (
+        Attempt.objects.filter(
+            user=user, module_id=quiz.version.module_id, quiz__key=quiz.key, purpose=AttemptPurpose.PRETEST
+        )
+        .order_by("-started_at")
+        .first()
+    )
 
 
 @dataclass
@@ -294,3 +321,14 @@ def _mark_selected(question: dict[str, Any], answer: Any) -> None:
         question["items"] = [{**item, "rank": ranks.get(item["id"])} for item in question["items"]]
     elif question["type"] == "matching" and isinstance(answer, dict):
         question["lefts"] = [{**left, "selected": answer.get(left["id"])} for left in question["lefts"]]
+
+
+def pretest_skill_results(*, attempt: Attempt) -> list[dict]:
+    """A graded pre-test's results per skill (its questions' tags), weakest first: what to study first."""
+    if not (attempt.is_pretest and attempt.is_finished):
+        return []
+    rows = [
+        (r.question_version.data.get("tags") or [], r.score or Decimal(0), r.max_score)
+        for r in attempt.responses.select_related("question_version")
+    ]
+    return skill_results(rows, fallback=attempt.module.get_skill_area_display())

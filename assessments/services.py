@@ -33,6 +33,7 @@ from assessments.grading.translate import Incompatible, answer_translate
 from assessments.masking import OPAQUE
 from assessments.models import (
     Attempt,
+    AttemptPurpose,
     AttemptStatus,
     Question,
     QuestionVersion,
@@ -79,7 +80,12 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
         User.objects.select_for_update().only("pk").get(pk=user.pk)
         # Attempts at every version of this quiz count together: a new version is not a fresh allowance.
         attempts = list(
-            Attempt.objects.filter(user=user, module_id=quiz.version.module_id, quiz__key=quiz.key)
+            Attempt.objects.filter(
+                user=user,
+                module_id=quiz.version.module_id,
+                quiz__key=quiz.key,
+                purpose=AttemptPurpose.FINAL,
+            )
         )
         open_attempt = next((a for a in attempts if a.is_open), None)
         if open_attempt and not past_deadline(open_attempt, timezone.now()):
@@ -108,6 +114,15 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
             if last and quiz.draw and quiz.draw < len(pool)
             else set()
         )
+        # The recruit's pre-test questions are drawn again only when the bank is too small without them.
+        avoid = set(
+            Response.objects.filter(
+                attempt__user=user,
+                attempt__module_id=quiz.version.module_id,
+                attempt__quiz__key=quiz.key,
+                attempt__purpose=AttemptPurpose.PRETEST,
+            ).values_list("question_version__question_id", flat=True)
+        )
         served = [
             by_question[question]
             for question in questions_draw(
@@ -116,6 +131,7 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
                 previous=previous,
                 rng=rng,
                 shuffle=bool(quiz.settings.get("shuffle_questions")),
+                avoid=avoid,
             )
         ]
         now = timezone.now()
@@ -129,34 +145,41 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
             deadline=now + timedelta(minutes=minutes) if minutes else None,
             state={OPAQUE: True},
         )
-        responses = []
-        for position, qq in enumerate(served, start=1):
-            data = qq.question_version.data
-            choice_order = [c["id"] for c in data.get("choices", [])]
-            item_order = [i["id"] for i in data.get("items", [])] or [
-                p["right_id"] for p in data.get("pairs", [])
-            ]
-            if (
-                quiz.settings.get("shuffle_choices")
-                and data["type"] in ORDERED_TYPES
-                and data["type"] != "truefalse"
-            ):
-                rng.shuffle(choice_order)
-            if item_order:
-                # Ordering items and matching answers are always shuffled: served order must not be the key.
-                rng.shuffle(item_order)
-            responses.append(
-                Response(
-                    attempt=attempt,
-                    position=position,
-                    question_version=qq.question_version,
-                    choice_order=choice_order,
-                    item_order=item_order,
-                    max_score=Decimal(data["points"]),
-                )
-            )
-        Response.objects.bulk_create(responses)
+        responses_serve(attempt=attempt, quiz=quiz, served=[qq.question_version for qq in served], rng=rng)
     return attempt
+
+
+def responses_serve(
+    *, attempt: Attempt, quiz: Quiz, served: list[QuestionVersion], rng: random.Random
+) -> None:
+    """Store the served questions of a new attempt as its responses, with choices and items shuffled."""
+    responses = []
+    for position, version in enumerate(served, start=1):
+        data = version.data
+        choice_order = [c["id"] for c in data.get("choices", [])]
+        item_order = [i["id"] for i in data.get("items", [])] or [
+            p["right_id"] for p in data.get("pairs", [])
+        ]
+        if (
+            quiz.settings.get("shuffle_choices")
+            and data["type"] in ORDERED_TYPES
+            and data["type"] != "truefalse"
+        ):
+            rng.shuffle(choice_order)
+        if item_order:
+            # Ordering items and matching answers are always shuffled: served order must not be the key.
+            rng.shuffle(item_order)
+        responses.append(
+            Response(
+                attempt=attempt,
+                position=position,
+                question_version=version,
+                choice_order=choice_order,
+                item_order=item_order,
+                max_score=Decimal(data["points"]),
+            )
+        )
+    Response.objects.bulk_create(responses)
 
 
 def _answers_store(

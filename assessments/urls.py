@@ -4,6 +4,7 @@ from assessments import drill_views, views
 
 urlpatterns = [
     path("modules/<slug:slug>/quizzes/<slug:key>/", views.quiz_detail, name="quiz_detail"),
+    path("modules/<slug:slug>/quizzes/<slug:key>/pretest/", views.pretest_start, name="pretest_start"),
     path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt_detail"),
     path("attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt_submit"),
     path("attempts/<int:attempt_id>/autosave/", views.attempt_autosave, name="attempt_autosave"),

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments import drill_views, rules, selectors, services
+from assessments import drill_views, pretest_services, rules, selectors, services
 from assessments.forms import answers_from_post, confidences_from_post
 from assessments.grading import InvalidAnswer
 from assessments.masking import OPAQUE
@@ -44,7 +44,25 @@ def quiz_detail(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         "pool_size": pool_size,
         "rules": rules.rules_summary(assessment=quiz, attempts=attempts, pool_size=pool_size),
     }
+    if pretest_services.pretest_offered(user=request.user, quiz=quiz):
+        ctx["pretest"] = selectors.quiz_pretest(user=request.user, quiz=quiz)
+        ctx["pretest_refusal"] = pretest_services.pretest_refusal(user=request.user, quiz=quiz)
+        ctx["pretest_size"] = rules.pretest_size(pretest=int(quiz.settings["pretest"]), pool=pool_size)
     return render(request, "assessments/quiz_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def pretest_start(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """Start (or resume) the recruit's pre-test of a quiz; a refusal is shown on the quiz page."""
+    module = course_selectors.module_get(slug=slug)
+    quiz = selectors.quiz_get(module=module, key=key)
+    try:
+        attempt = pretest_services.pretest_start(user=request.user, quiz=quiz)
+    except services.AttemptError as exc:
+        messages.error(request, str(exc))
+        return redirect("quiz_detail", slug=slug, key=key)
+    return redirect("attempt_detail", attempt_id=attempt.pk)
 
 
 def _expire_if_due(attempt) -> bool:

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class ModuleEvidence:
-    """The counted quiz result of one module: its percent score and whether it passed the module's mark."""
+    """The counted quiz result of one module: its percent score, whether it passed the module's mark, and
+    whether that pass was a test-out (a pre-test at or above the mark) rather than the quiz."""
 
     score: Decimal | None
     passed: bool
+    tested_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,22 +31,31 @@ def rule_requirements(rule: dict) -> tuple[list[str], list[str]]:
 def certification_rule_check(
     rule: dict, modules: dict[str, ModuleEvidence], drills: dict[str, bool]
 ) -> RuleOutcome:
-    """Decide whether the evidence meets ``rule`` ({modules, drills, pass_mark, validity_months}).
+    """Decide whether the evidence meets ``rule`` ({modules, drills, pass_mark, validity_months,
+    no_test_out}).
 
     Every required module must have its quiz passed (the module's own mark) with a score at or above the
     rule's ``pass_mark`` (docs/authoring.md: the rule's mark overrides the modules' marks when higher), and
-    every required drill must be passed. A rule that requires nothing certifies nobody.
+    every required drill must be passed. A module the rule names in ``no_test_out`` must have been passed
+    by its quiz: a tested-out pass does not count. A rule that requires nothing certifies nobody.
     """
     required_modules, required_drills = rule_requirements(rule)
     pass_mark = Decimal(str(rule.get("pass_mark") or 0))
+    no_test_out = set(rule.get("no_test_out") or [])
     missing: list[str] = []
     module_rows = {}
     for slug in required_modules:
         evidence = modules.get(slug)
         score = evidence.score if evidence else None
+        tested_out = bool(evidence and evidence.tested_out)
         ok = bool(evidence and evidence.passed and score is not None and score >= pass_mark)
-        module_rows[slug] = {"score": None if score is None else str(score), "passed": ok}
-        if not ok:
+        refused = ok and tested_out and slug in no_test_out
+        module_rows[slug] = {"score": None if score is None else str(score), "passed": ok and not refused}
+        if tested_out:
+            module_rows[slug]["tested_out"] = True  # only then: snapshots of quiz passes keep their shape
+        if refused:
+            missing.append(f"module {slug} (tested out; this track requires its quiz)")
+        elif not ok:
             missing.append(f"module {slug}")
     drill_rows = {}
     for ref in required_drills:

@@ -10,10 +10,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Attempt, AttemptStatus
+from assessments.models import Attempt, AttemptPurpose, AttemptStatus
 from certificates.models import Certificate, CertificateStatus
 from certificates.rules import ModuleEvidence, rule_requirements
-from courses.models import Course, ModuleProgress
+from courses.models import Course, ModuleProgress, PassedVia
 
 # A certificate can be renewed from this long before it expires: reminders go out then, and the rule's
 # assessments can be taken again with a fresh allowance of attempts.
@@ -52,9 +52,12 @@ def module_evidence(*, user_id: int, slugs: list[str], since: datetime | None) -
     """
     if since is None:
         rows = ModuleProgress.objects.filter(user_id=user_id, module__slug__in=slugs).values_list(
-            "module__slug", "quiz_score", "quiz_passed"
+            "module__slug", "quiz_score", "quiz_passed", "passed_via"
         )
-        return {slug: ModuleEvidence(score=score, passed=passed) for slug, score, passed in rows}
+        return {
+            slug: ModuleEvidence(score=score, passed=passed, tested_out=via == PassedVia.TEST_OUT)
+            for slug, score, passed, via in rows
+        }
     rows = (
         Attempt.objects.filter(
             user_id=user_id,
@@ -62,6 +65,7 @@ def module_evidence(*, user_id: int, slugs: list[str], since: datetime | None) -
             status=AttemptStatus.GRADED,
             passed=True,
             graded_at__gt=since,
+            purpose=AttemptPurpose.FINAL,  # a renewal is earned by the quiz, never by a pre-test
         )
         .values("module__slug")
         .annotate(best=Max("percent"))

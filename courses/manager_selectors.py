@@ -239,6 +239,8 @@ class CellWords:
 
     def __init__(self) -> None:
         self.passed = "✓ " + _("passed")
+        self.tested_out = "✓ " + _("tested out")
+        self.tested_out_flag = _("tested out")
         self.overdue = _("overdue")
         self.awaiting_review = _("awaiting review")
         self.review = _("review")
@@ -269,6 +271,11 @@ class Cell:
         return bool(self.progress and self.progress.passed)
 
     @property
+    def tested_out(self) -> bool:
+        """Passed by a pre-test at or above the mark (test-out), not by the quiz."""
+        return bool(self.progress and self.progress.passed and self.progress.tested_out)
+
+    @property
     def attempts(self) -> int:
         return self.progress.attempts if self.progress else 0
 
@@ -294,7 +301,7 @@ class Cell:
         words = self.words
         parts = [self.score_text]
         if self.passed:
-            parts.append(words.passed)
+            parts.append(words.tested_out if self.tested_out else words.passed)
         if self.attempts:
             parts.append(words.attempts(self.attempts))
         if self.overdue:
@@ -309,6 +316,8 @@ class Cell:
         readers. Built here with plain escaping, not in the template: a page has hundreds of cells."""
         words = self.words
         flags = f"<span>{self.attempts}×</span>" if self.attempts else ""
+        if self.tested_out:
+            flags += f'<span class="flag-testout">{escape(words.tested_out_flag)}</span>'
         if self.overdue:
             flags += f'<span class="flag-due">! {escape(words.overdue)}</span>'
         if self.awaiting_review:
@@ -372,12 +381,13 @@ class RecruitRow:
 
     def export_values(self) -> list[Any]:
         """The row as the export writes it: numbers as numbers, dates as dates, and for each module its
-        score, attempts, passed and overdue in separate number cells (1 = yes), which a spreadsheet sorts."""
+        score, attempts, passed, tested out and overdue in separate number cells (1 = yes), which a
+        spreadsheet sorts."""
         e = self.enrolment
         modules: list[Any] = []
         for cell in self.cells:
             score = float(cell.score) if cell.score is not None else None
-            modules += [score, cell.attempts, int(cell.passed), int(cell.overdue)]
+            modules += [score, cell.attempts, int(cell.passed), int(cell.tested_out), int(cell.overdue)]
         return [
             self.name,
             self.user.email,
@@ -534,7 +544,7 @@ def dashboard_columns(*, shown: list[CourseModule], params: DashboardParams | No
 
 
 def export_header(*, shown: list[CourseModule]) -> list[str]:
-    """The export's header: the table's first columns, then four number columns per module."""
+    """The export's header: the table's first columns, then five number columns per module."""
     header = [column.label for column in dashboard_columns(shown=[])]
     for cm in shown:
         title = cm.module.display_title
@@ -542,6 +552,7 @@ def export_header(*, shown: list[CourseModule]) -> list[str]:
             _("%(module)s: score (%%)") % {"module": title},
             _("%(module)s: attempts") % {"module": title},
             _("%(module)s: passed (1 = yes)") % {"module": title},
+            _("%(module)s: tested out (1 = yes)") % {"module": title},
             _("%(module)s: overdue (1 = yes)") % {"module": title},
         ]
     return header
@@ -601,7 +612,7 @@ def _ordered(enrolments: QuerySet[Enrolment], params: DashboardParams) -> QueryS
     return enrolments.order_by(primary, "sort_name", "pk")
 
 
-CELL_FIELDS = ("user_id", "module_id", "score", "passed", "attempts", "awaiting_review")
+CELL_FIELDS = ("user_id", "module_id", "score", "passed", "passed_via", "attempts", "awaiting_review")
 
 
 # What a row shows: a narrow select keeps the sort of a whole cohort for one page cheap.

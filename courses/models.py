@@ -179,6 +179,9 @@ class CourseModule(models.Model):
     position = models.PositiveIntegerField()
     required = models.BooleanField(default=True)
     due_days = models.PositiveIntegerField(default=0)
+    # False when the course's `no_test_out:` names the module: no pre-test for its recruits, and a
+    # tested-out pass does not count toward its certificate.
+    test_out = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["course", "position"]
@@ -264,6 +267,12 @@ class LessonRead(models.Model):
         return f"user {self.user_id} read {self.lesson_key}"
 
 
+class PassedVia(models.TextChoices):
+    NOT_YET = "", _("Not passed")
+    STUDY = "study", _("Passed the quiz")
+    TEST_OUT = "test_out", _("Tested out")
+
+
 class ModuleProgress(models.Model):
     """Persisted aggregate per recruit × module, updated by services, read by every dashboard.
 
@@ -289,6 +298,13 @@ class ModuleProgress(models.Model):
     )
     passed = models.BooleanField(default=False)
     passed_at = models.DateTimeField(null=True, blank=True)
+    # How the module was passed: its quiz and drills, or a pre-test at or above the pass mark (test-out).
+    passed_via = models.CharField(
+        max_length=8, choices=PassedVia.choices, default=PassedVia.NOT_YET, blank=True
+    )
+    test_out_score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="The pre-test's percent score."
+    )
     last_activity_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -300,6 +316,10 @@ class ModuleProgress(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} × module {self.module_id}"
+
+    @property
+    def tested_out(self) -> bool:
+        return self.passed_via == PassedVia.TEST_OUT
 
     @property
     def lessons_percent(self) -> int:

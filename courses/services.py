@@ -44,6 +44,7 @@ from courses.models import (
     ModuleProgress,
     ModuleVersion,
     Origin,
+    PassedVia,
     SkillProgress,
 )
 from courses.schedule import due_date, recruit_start
@@ -342,6 +343,10 @@ def _course_save(
     *, spec: CourseSpec, course: Course | None, modules: dict[str, Module], position: int
 ) -> None:
     cert = spec.certification
+    # The rule itself refuses tested-out passes of these modules (certificates.rules); a rule without any
+    # keeps the shape it had before test-out existed.
+    forbidden = [slug for slug in spec.no_test_out if cert and slug in cert.modules]
+    no_test_out = {"no_test_out": forbidden} if forbidden else {}
     fields = {
         "title": spec.title,
         "title_en": spec.title_en,
@@ -354,6 +359,7 @@ def _course_save(
             "drills": cert.drills,
             "pass_mark": cert.pass_mark,
             "validity_months": cert.validity_months,
+            **no_test_out,
         }
         if cert
         else {},
@@ -375,6 +381,7 @@ def _course_save(
                 position=i,
                 required=cm.required,
                 due_days=cm.due_days,
+                test_out=cm.slug not in spec.no_test_out,
             )
             for i, cm in enumerate(spec.modules)
             if cm.slug in modules
@@ -411,6 +418,9 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
         .select_related("quiz", "drill")
         .order_by("-graded_at", "-pk")
     )
+    # Pre-tests are not quiz attempts: they count only as a test-out, below.
+    pretests = [a for a in finished if a.is_pretest and a.status == AttemptStatus.GRADED]
+    finished = [a for a in finished if not a.is_pretest]
     graded = [a for a in finished if a.status == AttemptStatus.GRADED]
     waiting = [a for a in finished if a.status == AttemptStatus.NEEDS_REVIEW]
     quiz_results = []
@@ -437,6 +447,16 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
         passed = (quiz_passed or not quiz_keys) and drills_passed == len(drill_keys)
     else:
         passed = bool(lesson_keys) and read == len(lesson_keys)
+    # Test-out: a passed pre-test at one of the module's quizzes passes the module, unless it was passed
+    # by study (that pass is the stronger evidence and is what the pages show).
+    test_out = max(
+        (a.percent for a in pretests if a.passed and a.quiz.key in quiz_keys and a.percent is not None),
+        default=None,
+    )
+    tested_out = not passed and test_out is not None
+    if tested_out:
+        passed = quiz_passed = True
+        scores = [test_out] + [Decimal(r["score"]) for r in drill_results.values() if r["score"] is not None]
     now = timezone.now()
     progress, _ = ModuleProgress.objects.select_for_update().get_or_create(
         user_id=user_id, module_id=module_id
@@ -445,7 +465,8 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     progress.lessons_total = len(lesson_keys)
     progress.quiz_attempts = sum(1 for a in graded if a.quiz_id)
     quiz_scores = [p for p, _ in quiz_results if p is not None]
-    progress.quiz_score = _mean(quiz_scores)
+    progress.quiz_score = test_out if tested_out else _mean(quiz_scores)
+    progress.test_out_score = test_out
     if quiz_passed and not progress.quiz_passed:
         progress.quiz_passed_at = now
     progress.quiz_passed = quiz_passed
@@ -460,6 +481,9 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     elif not passed:
         progress.passed_at = None
     progress.passed = passed
+    progress.passed_via = (
+        PassedVia.TEST_OUT if tested_out else PassedVia.STUDY if passed else PassedVia.NOT_YET
+    )
     progress.last_activity_at = now
     progress.save()
     for enrolment in Enrolment.objects.select_for_update().filter(

@@ -51,7 +51,17 @@ MODULE_KEYS = (
     "prerequisites",
     "tags",
 )
-COURSE_KEYS = ("slug", "title", "title_en", "summary", "summary_en", "level", "modules", "certification")
+COURSE_KEYS = (
+    "slug",
+    "title",
+    "title_en",
+    "summary",
+    "summary_en",
+    "level",
+    "modules",
+    "certification",
+    "no_test_out",
+)
 COURSE_MODULE_KEYS = ("slug", "required", "due_days")
 CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 
@@ -69,6 +79,7 @@ BLOCK_SETTINGS = {
         "counts",
         "show_answers",
         "confidence",
+        "pretest",
     ),
     "question": ("type", "points", "tags", "scoring", "tolerance", "unit"),
     "drill": (
@@ -636,6 +647,7 @@ class _ModuleParser:
                 quiz.confidence = word == "yes"
             else:
                 self.error(frame.path, line, _("confidence must be yes or no, not '%(value)s'"), value=value)
+        quiz.pretest = self.integer(frame, "pretest")
         if "shuffle" in frame.settings:
             value, line = frame.settings["shuffle"]
             words = set(re.split(r"[\s,，、]+", value.strip())) - {""}
@@ -1102,6 +1114,7 @@ def parse_course(path: str, text: str) -> tuple[Course | None, list[Message]]:
         key_lines=key_lines,
     )
     course.modules = _course_modules(path, data.get("modules"), nodes.get("modules"), values, report)
+    course.no_test_out = values.strings("no_test_out")
     if data.get("certification") is not None:
         course.certification = _certification(
             path, data["certification"], nodes.get("certification"), values, report

@@ -92,6 +92,8 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
         "counts": quiz.counts,
         "show_answers": quiz.show_answers,
         **extra,
+        # Only when set: the settings of quizzes published before test-out compare equal.
+        **({"pretest": quiz.pretest} if quiz.pretest else {}),
     }
 
 

@@ -152,6 +152,7 @@ class Quiz:
     counts: str = "highest"  # "highest" | "latest"
     show_answers: str = "after_grading"  # after_grading | after_passing | after_last_attempt | never
     confidence: bool = False  # ask low / medium / high with each answer (confidence-based marking)
+    pretest: int = 0  # questions in the test-out pre-test; 0 = no pre-test
     questions: list[Question] = field(default_factory=list)
     path: str = ""
     line: int = 0
@@ -306,6 +307,7 @@ class Course:
     description: str = ""  # Markdown body
     modules: list[CourseModule] = field(default_factory=list)
     certification: Certification | None = None
+    no_test_out: list[str] = field(default_factory=list)  # modules this track allows no pre-test for
     path: str = ""
     line: int = 1
     source_hash: str = ""

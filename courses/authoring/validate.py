@@ -361,8 +361,40 @@ def _quiz(check: _Check, quiz: Quiz) -> None:
             allowed=", ".join(SHOW_ANSWERS),
             value=quiz.show_answers,
         )
+    _pretest(check, quiz)
     for q in quiz.questions:
         _question(check, q, in_drill=False)
+
+
+def _pretest(check: _Check, quiz: Quiz) -> None:
+    """``pretest: N`` draws N of the bank for a test-out; the final quiz then avoids them where it can."""
+    if not quiz.pretest:
+        return
+    line = quiz.setting_lines.get("pretest", quiz.line)
+    bank = len(quiz.questions)
+    if quiz.pretest > bank:
+        check.error(
+            quiz.path,
+            line,
+            _("pretest: %(n)s but quiz '%(quiz)s' has only %(bank)s questions"),
+            n=quiz.pretest,
+            quiz=quiz.id,
+            bank=bank,
+        )
+    elif quiz.pretest + (quiz.draw or bank) > bank:
+        check.warn(
+            quiz.path,
+            line,
+            _(
+                "quiz '%(quiz)s': pretest (%(n)s) and draw (%(draw)s) need %(needed)s questions but the bank "
+                "has %(bank)s, so a recruit who fails the pre-test meets some of its questions again"
+            ),
+            quiz=quiz.id,
+            n=quiz.pretest,
+            draw=quiz.draw or bank,
+            needed=quiz.pretest + (quiz.draw or bank),
+            bank=bank,
+        )
 
 
 def _question(check: _Check, q: Question, *, in_drill: bool) -> None:
@@ -844,6 +876,7 @@ def _course(check: _Check, c: Course, modules: dict[str, Module], slugs: Counter
             check.error(path, cm.line or c.line, _("module '%(slug)s' is listed twice"), slug=cm.slug)
         if cm.due_days < 0:
             check.error(path, cm.line or c.line, _("due_days cannot be negative"))
+    _no_test_out(check, c, listed)
     cert = c.certification
     if cert is None:
         return
@@ -867,3 +900,15 @@ def _course(check: _Check, c: Course, modules: dict[str, Module], slugs: Counter
         check.error(path, line, _("certification pass_mark must be between 0 and 100"))
     if cert.validity_months < 0:
         check.error(path, line, _("validity_months cannot be negative"))
+
+
+def _no_test_out(check: _Check, c: Course, listed: Counter) -> None:
+    """Every module ``no_test_out`` names must be one of the course's modules."""
+    for slug in c.no_test_out:
+        if slug not in listed:
+            check.error(
+                c.path,
+                _key_line(c, "no_test_out"),
+                _("no_test_out module '%(slug)s' is not one of the course's modules"),
+                slug=slug,
+            )

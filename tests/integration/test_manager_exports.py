@@ -71,7 +71,7 @@ def test_csv_export_has_a_bom_and_the_dashboards_header_and_rows(course, manager
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:6] == header[:6]
-    assert len(rows[0]) == 6 + 4 * (len(header) - 6)  # score, attempts, passed, overdue per module
+    assert len(rows[0]) == 6 + 5 * (len(header) - 6)  # score, attempts, passed, tested out, overdue
     assert [r[1] for r in rows[1:]] == emails
 
 
@@ -135,6 +135,7 @@ def test_the_export_follows_the_skill_filter_and_speaks_the_managers_language(co
         "模块 2：社群管理：得分（%）",
         "模块 2：社群管理：尝试次数",
         "模块 2：社群管理：已通过（1 = 是）",
+        "模块 2：社群管理：免修通过（1 = 是）",
         "模块 2：社群管理：已逾期（1 = 是）",
     ]
     assert len(rows) == 9
