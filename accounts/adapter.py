@@ -93,6 +93,13 @@ def _joined_message(cohort) -> str:
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """Sign-in through 钉钉, 飞书, 企业微信 or OIDC: a provider says who someone is, not what they may do."""
 
+    def list_apps(self, request, provider=None, client_id=None):
+        """The providers are configured from the environment (``SOCIALACCOUNT_PROVIDERS`` ``APPS``). With
+        none configured there is nothing to list, so the sign-in pages skip allauth's ``SocialApp`` query."""
+        if not any(config.get("APPS") for config in settings.SOCIALACCOUNT_PROVIDERS.values()):
+            return []
+        return super().list_apps(request, provider=provider, client_id=client_id)
+
     def save_user(self, request, sociallogin, form=None):
         """A first sign-in makes a recruit, whatever the provider's payload claims (admin, leader, manager):
         roles are granted in the site only (``grant_role``). The invited address counts as verified."""
