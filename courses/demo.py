@@ -152,8 +152,8 @@ def _module_work(learner: Learner, module, day: datetime, trainers: list[User]) 
             attempt = _written_compose(learner, drill)
         attempt.refresh_from_db()
         _backdate(attempt, day + timedelta(days=1))
-        # the trainer has marked every response of the ablest recruits, about half of the others'
-        reviewed = learner.skill >= 0.85 or learner.rng.random() < 0.5
+        # the trainer has marked every response of the abler recruits, about half of the others'
+        reviewed = learner.skill >= 0.75 or learner.rng.random() < 0.5
         if attempt.status == AttemptStatus.NEEDS_REVIEW and trainers and reviewed:
             _review_accept(attempt, trainers)
 
