@@ -305,6 +305,7 @@ class Course:
     description: str = ""  # Markdown body
     modules: list[CourseModule] = field(default_factory=list)
     certification: Certification | None = None
+    review_cards: int | None = None  # spaced-review cards a day (docs/retention.md); None: the default
     path: str = ""
     line: int = 1
     source_hash: str = ""

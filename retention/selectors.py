@@ -1,0 +1,141 @@
+"""Reads of the spaced review, scoped to the requesting user; fixed query counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.masking import mask_question
+from courses.authoring.serialize import public_question
+from courses.manager_selectors import cohort_get
+from courses.models import Cohort, CohortMembership, Enrolment, SkillArea
+from retention import scheduling
+from retention.models import AnswerStatus, CohortRecall, RecallSummary, ReviewAnswer, ReviewCard, ReviewDay
+from retention.services import answered_today
+
+DEFAULT_SESSION = 5
+STREAK_WINDOW_DAYS = 366
+RECRUITS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    """What the recruit's review looks like now: today's size and progress, what is due, the streak."""
+
+    limit: int
+    done_today: int
+    due: int
+    cards: int
+    streak: int
+    open_answer: ReviewAnswer | None
+    next_due: Any  # datetime of the next card due, when none is due now
+
+    @property
+    def remaining(self) -> int:
+        return max(0, min(self.limit - self.done_today, self.due))
+
+    @property
+    def finished_today(self) -> bool:
+        return self.done_today >= self.limit
+
+
+def session_limit(*, user: User) -> int:
+    """Cards a day: the largest ``review_cards`` among the recruit's tracks, else 5 (1 query)."""
+    counts = list(Enrolment.objects.filter(user=user).values_list("course__review_cards", flat=True))
+    return scheduling.session_size(track_counts=counts, default=DEFAULT_SESSION)
+
+
+def review_plan(*, user: User) -> ReviewPlan:
+    """The recruit's review summary for the home and review pages (6 queries, whatever the card count)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    cards = ReviewCard.objects.filter(user=user, question__retired_at__isnull=True)
+    due = cards.filter(due__lte=now).count()
+    total = cards.count()
+    next_due = None if due or not total else cards.order_by("due").values_list("due", flat=True).first()
+    days = list(
+        ReviewDay.objects.filter(user=user, day__gte=today - timedelta(days=STREAK_WINDOW_DAYS)).values_list(
+            "day", flat=True
+        )
+    )
+    open_answer = (
+        ReviewAnswer.objects.filter(user=user, status__in=[AnswerStatus.SERVED, AnswerStatus.SUBMITTED])
+        .order_by("served_at")
+        .first()
+    )
+    return ReviewPlan(
+        limit=session_limit(user=user),
+        done_today=answered_today(user_id=user.pk, today=today),
+        due=due,
+        cards=total,
+        streak=scheduling.streak(days, today=today),
+        open_answer=open_answer,
+        next_due=next_due,
+    )
+
+
+def review_answer_get(*, user: User, public_id) -> ReviewAnswer:
+    """One of the user's review answers; anyone else's is ``ReviewAnswer.DoesNotExist`` (a 404)."""
+    return ReviewAnswer.objects.select_related("question_version", "card__module").get(
+        user=user, public_id=public_id
+    )
+
+
+def served_question(*, answer: ReviewAnswer) -> dict[str, Any]:
+    """The public, masked form of a served card: no key, opaque value tokens (``assessments.masking``)."""
+
+    data = answer.question_version.data
+    question = public_question(
+        data,
+        choice_order=answer.choice_order or None,
+        item_order=answer.item_order if data["type"] == "ordering" else None,
+        right_order=answer.item_order if data["type"] == "matching" else None,
+    )
+    return mask_question(question, answer, None)
+
+
+@dataclass(frozen=True)
+class RecallRow:
+    user: User
+    by_skill: dict[str, RecallSummary]
+
+
+@dataclass(frozen=True)
+class CohortRecallView:
+    cohort: Cohort
+    skills: list[tuple[str, str]]  # (value, label) of the skill areas shown
+    cohort_rows: dict[str, dict]  # skill -> {recall, recruits, cards}
+    computed_at: Any
+    page: Page
+    rows: list[RecallRow]
+
+
+def cohort_recall(*, user: User, cohort_id: int, page: int | str = 1) -> CohortRecallView:
+    """A manager's view of predicted recall by skill area: the cohort's stored row and one page of recruits
+    (5 queries at any cohort size; someone else's cohort is a 404)."""
+    cohort = cohort_get(user=user, cohort_id=cohort_id)
+    stored = CohortRecall.objects.filter(cohort=cohort).first()
+    members = (
+        User.objects.filter(pk__in=CohortMembership.objects.filter(cohort=cohort).values("user_id"))
+        .only("pk", "username", "first_name", "last_name", "email")
+        .order_by("username", "pk")
+    )
+    paginator = Paginator(members, RECRUITS_PER_PAGE)
+    current = paginator.get_page(page)
+    people = list(current.object_list)
+    summaries: dict[int, dict[str, RecallSummary]] = {}
+    for row in RecallSummary.objects.filter(user_id__in=[p.pk for p in people]):
+        summaries.setdefault(row.user_id, {})[row.skill_area] = row
+    return CohortRecallView(
+        cohort=cohort,
+        skills=list(SkillArea.choices),
+        cohort_rows=stored.data if stored else {},
+        computed_at=stored.computed_at if stored else None,
+        page=current,
+        rows=[RecallRow(user=p, by_skill=summaries.get(p.pk, {})) for p in people],
+    )
