@@ -15,8 +15,6 @@ from fsrs import Card, Rating, Scheduler, State
 # server from serving the card to receiving the answer.
 FAST = timedelta(seconds=10)
 SLOW = timedelta(seconds=60)
-# A module's cards first come up the day after it is passed: the quiz itself was the first retrieval.
-FIRST_REVIEW_AFTER = timedelta(days=1)
 # Reviews are daily, so no intra-day learning steps: every answer schedules the card in whole days.
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), maximum_interval=365, enable_fuzzing=True)
 # FSRS-6 forgetting curve R(t) = (1 + FACTOR * t / S) ** DECAY, t in whole days since the last review; the
@@ -51,16 +49,13 @@ def rating_for(*, correct: bool, response_ms: int | None) -> Rating:
     return Rating.Good
 
 
-def new_card(*, now: datetime) -> CardFields:
-    """A card just created from a passed module: FSRS's initial state, first due a day later."""
-    return CardFields(
-        state=int(State.Learning),
-        step=0,
-        stability=None,
-        difficulty=None,
-        due=now + FIRST_REVIEW_AFTER,
-        last_review=None,
+def new_card(*, now: datetime, scheduler: Scheduler = SCHEDULER) -> CardFields:
+    """A card made from a module just passed: passing its quiz was the first successful retrieval, so the
+    card starts as FSRS schedules a new card rated Good at ``now`` (first review in about two days)."""
+    fresh = CardFields(
+        state=int(State.Learning), step=0, stability=None, difficulty=None, due=now, last_review=None
     )
+    return schedule(fresh, rating=Rating.Good, at=now, scheduler=scheduler)
 
 
 def schedule(

@@ -60,7 +60,10 @@ def cards_create(*, user_id: int, module_id: int) -> int:
             skill_area=module.skill_area,
             state=first.state,
             step=first.step,
+            stability=first.stability,
+            difficulty=first.difficulty,
             due=first.due,
+            last_review=first.last_review,
         )
         for v in {v.question_id: v for v in versions if v.data.get("type") in OBJECTIVE_TYPES}.values()
     ]

@@ -27,20 +27,24 @@ def cards_create_on_commit(sender=None, *, user_id: int, module_id: int, **kwarg
     transaction.on_commit(lambda: create_review_cards.delay(user_id, module_id), robust=True)
 
 
-@shared_task(base=RetryingTask, queue_name=QUEUE_NOTIFICATIONS)
+@shared_task(
+    base=RetryingTask, queue_name=QUEUE_NOTIFICATIONS, retry_backoff=30, retry_backoff_max=600, max_retries=5
+)
 def notify_reviews_due() -> int:
     """Daily (beat): tell recruits with due cards that their review waits, once a day each."""
     services.cards_backfill()
     return services.reviews_notify_due()
 
 
-@shared_task(base=RetryingTask, queue_name=QUEUE_REPORTS)
+@shared_task(
+    base=RetryingTask, queue_name=QUEUE_REPORTS, retry_backoff=30, retry_backoff_max=600, max_retries=5
+)
 def refresh_recall() -> int:
     """Daily (beat): predicted recall moves with the date; recompute every recruit's and cohort's rows."""
     return services.recall_refresh_all()
 
 
-@shared_task(base=RetryingTask, queue_name=QUEUE_GRADING)
+@shared_task(base=RetryingTask, queue_name=QUEUE_GRADING, max_retries=3)
 def sweep_review_answers() -> int:
     """Beat: send again the grading of review answers whose message Redis lost (the database is the truth)."""
     ids = services.review_answers_sweep()
