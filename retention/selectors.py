@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -51,13 +52,12 @@ def session_limit(*, user: User) -> int:
 
 
 def review_plan(*, user: User) -> ReviewPlan:
-    """The recruit's review summary for the home and review pages (6 queries, whatever the card count)."""
+    """The recruit's review summary for the home and review pages (5 queries, whatever the card count)."""
     now = timezone.now()
     today = timezone.localdate()
-    cards = ReviewCard.objects.filter(user=user, question__retired_at__isnull=True)
-    due = cards.filter(due__lte=now).count()
-    total = cards.count()
-    next_due = None if due or not total else cards.order_by("due").values_list("due", flat=True).first()
+    counts = ReviewCard.objects.filter(user=user, question__retired_at__isnull=True).aggregate(
+        total=Count("pk"), due_now=Count("pk", filter=Q(due__lte=now)), next_due=Min("due")
+    )
     days = list(
         ReviewDay.objects.filter(user=user, day__gte=today - timedelta(days=STREAK_WINDOW_DAYS)).values_list(
             "day", flat=True
@@ -71,11 +71,11 @@ def review_plan(*, user: User) -> ReviewPlan:
     return ReviewPlan(
         limit=session_limit(user=user),
         done_today=answered_today(user_id=user.pk, today=today),
-        due=due,
-        cards=total,
+        due=counts["due_now"],
+        cards=counts["total"],
         streak=scheduling.streak(days, today=today),
         open_answer=open_answer,
-        next_due=next_due,
+        next_due=None if counts["due_now"] else counts["next_due"],
     )
 
 

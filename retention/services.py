@@ -298,14 +298,14 @@ def cohort_recall_refresh(*, cohort_id: int, now: datetime | None = None) -> Coh
             user_id__in=CohortMembership.objects.filter(cohort_id=cohort_id).values("user_id")
         )
         .values("skill_area")
-        .annotate(recruits=Count("user_id"), cards=_sum("cards"), weighted=_sum_recall())
+        .annotate(recruits=Count("user_id"), card_total=Sum("cards"), weighted=_sum_recall())
         .order_by("skill_area")
     )
     data = {
         r["skill_area"]: {
             "recruits": r["recruits"],
-            "cards": r["cards"],
-            "recall": round(r["weighted"] / r["cards"], 4) if r["cards"] else 0,
+            "cards": r["card_total"],
+            "recall": round(r["weighted"] / r["card_total"], 4) if r["card_total"] else 0,
         }
         for r in rows
     }
@@ -313,10 +313,6 @@ def cohort_recall_refresh(*, cohort_id: int, now: datetime | None = None) -> Coh
         cohort_id=cohort_id, defaults={"data": data, "computed_at": now}
     )
     return recall
-
-
-def _sum(field: str) -> Sum:
-    return Sum(field)
 
 
 def _sum_recall() -> Sum:

@@ -15,7 +15,7 @@ register = template.Library()
 
 @register.inclusion_tag("retention/_review_box.html", takes_context=True)
 def review_box(context) -> dict[str, Any]:
-    """The recruit's daily review summary (``retention.selectors.review_plan``: 6 queries)."""
+    """The recruit's daily review summary (``retention.selectors.review_plan``: 5 queries)."""
     request = context["request"]
     user = request.user
     plan = review_plan(user=user) if policy.can_take_assessments(user) else None
