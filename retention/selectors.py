@@ -99,6 +99,23 @@ def served_question(*, answer: ReviewAnswer) -> dict[str, Any]:
     return mask_question(question, answer, None)
 
 
+def graded_question(*, answer: ReviewAnswer) -> dict[str, Any]:
+    """What a graded card shows: stem, explanation and, for choice questions, the choices in served order
+    with the key and the recruit's picks (the key is shown only once the answer is graded)."""
+    data = answer.question_version.data
+    picked = answer.answer if isinstance(answer.answer, list) else [answer.answer]
+    by_id = {c["id"]: c for c in data.get("choices") or []}
+    order = [i for i in answer.choice_order if i in by_id] or list(by_id)
+    return {
+        "stem_html": data.get("stem_html", ""),
+        "explanation_html": data.get("explanation_html", ""),
+        "choices": [
+            {"html": by_id[i]["html"], "correct": bool(by_id[i].get("correct")), "selected": i in picked}
+            for i in order
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class RecallRow:
     user: User

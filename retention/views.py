@@ -84,8 +84,7 @@ def _result_context(request: HttpRequest, answer: ReviewAnswer) -> dict:
     ctx: dict = {"answer": answer}
     if answer.status == AnswerStatus.GRADED:
         ctx["plan"] = selectors.review_plan(user=request.user)
-        ctx["explanation_html"] = answer.question_version.data.get("explanation_html", "")
-        ctx["stem_html"] = answer.question_version.data.get("stem_html", "")
+        ctx.update(selectors.graded_question(answer=answer))
     return ctx
 
 

@@ -122,6 +122,11 @@ def test_a_wrong_answer_is_rated_again_and_comes_back_sooner(recruit_client, rec
     wrong.refresh_from_db()
     assert (wrong.correct, wrong.rating) == (False, scheduling.Rating.Again)
     assert wrong.next_due < right.next_due
+    # Once graded, the card shows the key: which choices were right, and the one picked.
+    page = recruit_client.get(reverse("review_answer", args=[wrong.public_id])).content.decode()
+    keys = [c for c in wrong.question_version.data["choices"] if c["correct"]]
+    assert page.count('class="choice right"') == len(keys)
+    assert page.count('class="choice wrong"') == 1
 
 
 def test_replaying_an_answer_changes_nothing(recruit_client, recruit, imported):
