@@ -119,7 +119,11 @@ def graded_question(*, answer: ReviewAnswer) -> dict[str, Any]:
 @dataclass(frozen=True)
 class RecallRow:
     user: User
-    by_skill: dict[str, RecallSummary]
+    cells: list[tuple[str, int] | None]  # per skill area shown: (recall as a percentage, cards), or None
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)}%"
 
 
 @dataclass(frozen=True)
@@ -145,14 +149,24 @@ def cohort_recall(*, user: User, cohort_id: int, page: int | str = 1) -> CohortR
     paginator = Paginator(members, RECRUITS_PER_PAGE)
     current = paginator.get_page(page)
     people = list(current.object_list)
+    skills = list(SkillArea.choices)
     summaries: dict[int, dict[str, RecallSummary]] = {}
     for row in RecallSummary.objects.filter(user_id__in=[p.pk for p in people]):
         summaries.setdefault(row.user_id, {})[row.skill_area] = row
     return CohortRecallView(
         cohort=cohort,
-        skills=list(SkillArea.choices),
+        skills=skills,
         cohort_rows=stored.data if stored else {},
         computed_at=stored.computed_at if stored else None,
         page=current,
-        rows=[RecallRow(user=p, by_skill=summaries.get(p.pk, {})) for p in people],
+        rows=[
+            RecallRow(
+                user=p,
+                cells=[
+                    (_percent(row.recall), row.cards) if (row := summaries.get(p.pk, {}).get(value)) else None
+                    for value, _label in skills
+                ],
+            )
+            for p in people
+        ],
     )
