@@ -328,3 +328,35 @@ def test_recall_sql_matches_fsrs_retrievability(recruit_client, recruit, importe
     row = RecallSummary.objects.get(user=recruit)
     assert row.recall == pytest.approx(expected, abs=1e-9)
     assert row.cards == len(cards)
+
+
+def test_the_sweep_grades_an_answer_whose_message_was_lost(recruit_client, recruit, imported, monkeypatch):
+    from retention import tasks
+
+    pass_module(recruit_client, imported)
+    make_due(recruit)
+    answer = serve(recruit_client)
+    monkeypatch.setattr(tasks.grade_review_answer, "delay", lambda *args: None)  # Redis lost the message
+    recruit_client.post(reverse("review_answer", args=[answer.public_id]), right_post(answer))
+    monkeypatch.undo()
+    assert ReviewAnswer.objects.get(pk=answer.pk).status == AnswerStatus.SUBMITTED
+    assert tasks.sweep_review_answers() == 0  # too recent: its message may still be on its way
+    ReviewAnswer.objects.filter(pk=answer.pk).update(submitted_at=timezone.now() - timedelta(minutes=5))
+    assert tasks.sweep_review_answers() == 1
+    assert ReviewAnswer.objects.get(pk=answer.pk).status == AnswerStatus.GRADED
+    assert tasks.sweep_review_answers() == 0
+
+
+def test_the_review_notification_reads_in_both_languages():
+    from django.utils import translation
+
+    from notifications.texts import text_render
+
+    with translation.override("en"):
+        title, body = text_render(Kind.REVIEW_DUE, {"due": 3})
+        assert title == "Today's review is ready"
+        assert body.startswith("3 cards from modules you passed")
+    with translation.override("zh-hans"):
+        title, body = text_render(Kind.REVIEW_DUE, {"due": 1})
+        assert title == "今天的复习已准备好"
+        assert "1 张卡片" in body
