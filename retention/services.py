@@ -92,16 +92,25 @@ def review_next(*, user: User, limit: int) -> ReviewAnswer:
     User.objects.select_for_update().filter(
         pk=user.pk
     ).first()  # one serve at a time per recruit (double click)
+    now = timezone.now()
     open_answer = (
         ReviewAnswer.objects.filter(user=user, status__in=[AnswerStatus.SERVED, AnswerStatus.SUBMITTED])
+        .select_related("card__question")
         .order_by("served_at")
         .first()
     )
     if open_answer is not None:
-        return open_answer
+        card = open_answer.card
+        if open_answer.status == AnswerStatus.SUBMITTED or (
+            card.question.retired_at is None and card.due <= now
+        ):
+            return open_answer
+        if card.question.retired_at is not None:
+            card.delete()  # the question left its module: the card is dropped, its unanswered serving too
+        else:
+            open_answer.delete()  # no longer due (answered elsewhere): that serving lapses unanswered
     if answered_today(user_id=user.pk) >= limit:
         raise ReviewError(_("Today's review is done. Come back tomorrow."))
-    now = timezone.now()
     for card in (
         ReviewCard.objects.filter(user=user, due__lte=now)
         .select_related("question", "module")

@@ -182,6 +182,10 @@ def test_a_card_not_due_is_refused_and_nothing_changes(recruit_client, recruit, 
     answer.refresh_from_db()
     assert (answer.status, answer.answer) == (AnswerStatus.SERVED, None)
     assert card_state(answer.card_id) == before
+    # The lapsed serving does not block the review: the next due card is served instead.
+    following = serve(recruit_client)
+    assert following.card_id != answer.card_id
+    assert not ReviewAnswer.objects.filter(pk=answer.pk).exists()
 
 
 def test_tampered_and_nul_answers_are_refused(recruit_client, recruit, imported):
@@ -254,9 +258,8 @@ def test_a_retired_questions_card_is_refused_then_dropped(recruit_client, recrui
     assert "retired" in refused.content.decode() or "停用" in refused.content.decode()
     answer.refresh_from_db()
     assert answer.status == AnswerStatus.SERVED
-    ReviewAnswer.objects.filter(pk=answer.pk).delete()  # the open answer abandoned
     others = ReviewCard.objects.filter(user=recruit).exclude(question=question).count()
-    next_answer = serve(recruit_client)
+    next_answer = serve(recruit_client)  # the refused card is not served again: it is dropped
     assert next_answer.card.question_id != question.pk
     assert not ReviewCard.objects.filter(user=recruit, question=question).exists()
     assert ReviewCard.objects.filter(user=recruit).count() == others
