@@ -1,9 +1,24 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal import ratelimit
 from allauth.core.internal.ratelimit import get_ip
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 
 from accounts.models import Role
+
+logger = logging.getLogger(__name__)
+
+
+class AppNotConfigured(SocialApp.DoesNotExist, Http404):
+    """Still a DoesNotExist for allauth's own handlers, and a 404 wherever nothing catches it."""
+
 
 # The raw token of the cohort invitation a visitor opened before signing up or in (courses.manager_views).
 INVITATION_SESSION_KEY = "cohort_invitation_token"
@@ -73,3 +88,65 @@ def _joined_message(cohort) -> str:
         "cohort": cohort.name,
         "course": cohort.course.display_title,
     }
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Sign-in through 钉钉, 飞书, 企业微信 or OIDC: a provider says who someone is, not what they may do."""
+
+    def save_user(self, request, sociallogin, form=None):
+        """A first sign-in makes a recruit, whatever the provider's payload claims (admin, leader, manager):
+        roles are granted in the site only (``grant_role``). The invited address counts as verified."""
+        user = sociallogin.user
+        user.role = Role.RECRUIT
+        user.is_staff = False
+        user.is_superuser = False
+        # As for a password sign-up: who came through a cohort invitation has shown they read that mailbox.
+        invited = _invited_email(request)
+        for address in sociallogin.email_addresses:
+            if invited and address.email.lower() == invited.lower():
+                address.verified = True
+        return super().save_user(request, sociallogin, form=form)
+
+    def populate_user(self, request, sociallogin, data):
+        """The name the company directory holds becomes the display name; nothing else is taken over."""
+        user = super().populate_user(request, sociallogin, data)
+        user.display_name = (data.get("name") or "").strip()[:80]
+        user.first_name = user.last_name = ""
+        return user
+
+    def authenticate_by_email(self, sociallogin):
+        """Link an existing account only when both sides have verified the address: the provider's address
+        is verified (allauth already checks) and so is the account's own (a stranger's unconfirmed sign-up
+        with that address gets nothing). Staff (admin) accounts are never linked this way."""
+        found = super().authenticate_by_email(sociallogin)
+        if found is None:
+            return None
+        user, email = found
+        if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            return None
+        # An admin account is never entered through a directory entry someone else may edit; its owner
+        # connects a platform from their own signed-in session if they want one.
+        if user.is_staff or user.is_superuser:
+            return None
+        return found
+
+    def get_app(self, request, provider, client_id=None):
+        """A provider without its id and secret in the environment is not there: its URLs answer 404."""
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise AppNotConfigured from None
+
+    def generate_state_param(self, state: dict) -> str:
+        """Every sign-in through a platform starts here (POST to /accounts/<provider>/login/, a new state), so
+        it is counted here against the same per-address "login" limit as a password sign-in; over it, the
+        site's 429 page and no redirect to the platform."""
+        if not ratelimit.consume(self.request, app="allauth.account", action="login"):
+            raise ImmediateHttpResponse(ratelimit.handler429(self.request))
+        return super().generate_state_param(state)
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        logger.warning("sign-in through %s failed: %s %s", provider.id, error, exception)
+        return super().on_authentication_error(
+            request, provider, error=error, exception=exception, extra_context=extra_context
+        )

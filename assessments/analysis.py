@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -257,7 +257,9 @@ def statistics_refresh(*, module_id: int, key: str) -> bool:
 def _compute_store(*, row: AssessmentStatistics, as_of: datetime) -> AssessmentStatistics:
     target = _target_load(module_id=row.module_id, key=row.key)
     gather = _gather_sql if connection.vendor == "postgresql" else _gather_python
-    data = _assemble(target, gather(target), as_of=as_of, method=connection.vendor, previous=row.data)
+    raw = gather(target)
+    raw.confidence = _confidence_tally(target)
+    data = _assemble(target, raw, as_of=as_of, method=connection.vendor, previous=row.data)
     row.data, row.kind = data, target.kind
     row.attempts_count, row.responses_count = data["attempts"], data["responses"]
     # A later claim (a second task) stores newer numbers: these are kept only if no claim came after ours.
@@ -308,6 +310,7 @@ class _Target:
     pass_mark: int = 0
     shuffle_choices: bool = False  # the newest quiz version's setting
     quiz_ids: list[int] = field(default_factory=list)
+    cbm_quiz_ids: list[int] = field(default_factory=list)  # versions that asked for confidence
     drill_ids: list[int] = field(default_factory=list)
     versions: dict[int, _Version] = field(default_factory=dict)
     drill_data: dict[int, dict] = field(default_factory=dict)  # scenario graphs by drill id, newest first
@@ -339,6 +342,7 @@ def _target_load(*, module_id: int, key: str) -> _Target:
     owners: dict[int, int] = {}
     if quizzes:
         target.quiz_ids = [q.pk for q in quizzes]
+        target.cbm_quiz_ids = [q.pk for q in quizzes if (q.settings or {}).get("confidence")]
         target.title, target.pass_mark = quizzes[0].title or key, quizzes[0].version.pass_mark
         target.shuffle_choices = bool((quizzes[0].settings or {}).get("shuffle_choices"))
         owners = {q.pk: q.version.number for q in quizzes}
@@ -392,6 +396,8 @@ class _Raw:
     by_question: dict[int, st.ItemStats]
     answers: dict[int, list[tuple[Any, bool | None, int]]]  # version -> (answer, correct, responses)
     paths: st.PathTally | None = None
+    # Confidence-based marking: question -> level -> (answers, of them wrong)
+    confidence: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 # One pass over the graded attempts and their responses, in one statement:
@@ -601,6 +607,36 @@ def _gather_python(target: _Target) -> _Raw:
     return raw
 
 
+def _confidence_tally(target: _Target) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per question and confidence level, the graded answers given and how many of them were wrong (no
+    points), over the attempts at the quiz versions that asked for confidence. No query when none did."""
+    if not target.cbm_quiz_ids:
+        return {}
+    rows = (
+        Response.objects.filter(
+            attempt__quiz_id__in=target.cbm_quiz_ids,
+            attempt__module_id=target.module.pk,
+            attempt__status=AttemptStatus.GRADED,
+            question_version_id__in=list(target.versions),
+            score__isnull=False,
+        )
+        .exclude(confidence="")
+        .order_by()
+        .values_list("question_version_id", "confidence")
+        .annotate(n=Count("pk"), wrong=Count("pk", filter=Q(score__lte=0)))
+    )
+    tally: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for qv, level, n, wrong in rows:
+        question = tally[target.versions[qv].question_id]
+        before = question.get(level, (0, 0))
+        question[level] = (before[0] + n, before[1] + wrong)
+    return dict(tally)
+
+
+def _confidence_json(levels: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    return {level: {"n": n, "wrong": wrong} for level, (n, wrong) in levels.items()}
+
+
 # Assembling the stored record -----------------------------------------------------------------------------
 
 
@@ -680,6 +716,8 @@ def _questions_json(target: _Target, raw: _Raw) -> list[dict[str, Any]]:
                 "versions": [_version_json(v, raw, target.kind) for v in versions],
             }
         )
+        if question_id in raw.confidence:
+            questions[-1]["confidence"] = _confidence_json(raw.confidence[question_id])
     questions.sort(key=lambda q: (q["rank"], q["key"]))
     return questions
 

@@ -21,7 +21,7 @@ from accounts import policy
 from accounts.models import User
 from assessments import statistics as st
 from assessments.analysis import data_as_of, is_current
-from assessments.models import AssessmentStatistics, Drill, DrillKind, Quiz
+from assessments.models import AssessmentStatistics, Confidence, Drill, DrillKind, Quiz
 from courses.models import Module
 
 MISSING, UPDATING, CURRENT = "missing", "updating", "current"
@@ -179,6 +179,33 @@ class VersionRow:
 
 
 @dataclass
+class ConfidenceRow:
+    """Confidence-based marking: the answers given at one confidence level and how many were wrong."""
+
+    level: str
+    label: str
+    n: int
+    wrong: int
+
+    @property
+    def wrong_percent(self) -> float | None:
+        return 100 * self.wrong / self.n if self.n else None
+
+
+def _confidence_rows(raw: Any) -> list[ConfidenceRow]:
+    if not isinstance(raw, dict):
+        return []
+    rows = []
+    for level, label in Confidence.choices:
+        entry = raw.get(level)
+        if isinstance(entry, dict):
+            rows.append(
+                ConfidenceRow(level, str(label), int(entry.get("n") or 0), int(entry.get("wrong") or 0))
+            )
+    return rows
+
+
+@dataclass
 class QuestionRow:
     id: int
     key: str
@@ -193,10 +220,15 @@ class QuestionRow:
     flags: list[tuple[str, str]]
     versions: list[VersionRow]
     position: int
+    confidence: list[ConfidenceRow] = field(default_factory=list)
 
     @property
     def facility_percent(self) -> float | None:
         return None if self.facility is None else 100 * self.facility
+
+    @property
+    def confidently_wrong(self) -> int:
+        return next((c.wrong for c in self.confidence if c.level == "high"), 0)
 
     @property
     def few_responses(self) -> bool:
@@ -251,6 +283,7 @@ def _question_row(raw: dict[str, Any], position: int, source_path: str) -> Quest
         flags=_flags(raw.get("flags") or []),
         versions=[_version_row(v) for v in raw.get("versions") or []],
         position=position,
+        confidence=_confidence_rows(raw.get("confidence")),
     )
 
 

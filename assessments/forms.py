@@ -9,11 +9,13 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from assessments.grading import InvalidAnswer
+from assessments.grading.confidence import CONFIDENCE_LEVELS
 from assessments.masking import ITEM, RIGHT, unmask_value
 from assessments.models import Response
 from trainingsite.text import has_nul, nul_message
 
 FIELD = re.compile(r"^q(\d+)(?:-([a-z][a-z0-9]{0,15}))?$")
+CONFIDENCE_FIELD = re.compile(r"^c(\d+)$")
 
 
 def answers_from_post(*, responses: list[Response], post: QueryDict, legacy: bool = False) -> dict[int, Any]:
@@ -80,3 +82,27 @@ def _ordering(ranks: dict[str, str], response: Response) -> list[str] | None:
             _("Give every item its own position, from 1 to %(n)d.") % {"n": len(response.item_order)}
         )
     return sorted(numbers, key=numbers.__getitem__)
+
+
+def confidences_from_post(*, responses: list[Response], post: QueryDict, asked: bool) -> dict[int, str]:
+    """Read the confidence fields ``c<pos>`` (low, medium or high) of the served questions.
+
+    Only posted, non-empty fields are returned. A value outside the set, a question not in the attempt, two
+    values for one question or a confidence sent to a quiz that does not ask for it raise InvalidAnswer.
+    """
+    positions = {r.position for r in responses}
+    confidences: dict[int, str] = {}
+    for name in post:
+        match = CONFIDENCE_FIELD.match(name)
+        if not match:
+            continue
+        values = post.getlist(name)
+        if not asked:
+            raise InvalidAnswer(_("This quiz does not ask how sure you are of your answers."))
+        if int(match.group(1)) not in positions:
+            raise InvalidAnswer(_("The form contains an answer for a question that is not in this attempt."))
+        if len(values) > 1 or (values[0] and values[0] not in CONFIDENCE_LEVELS):
+            raise InvalidAnswer(_("Confidence must be low, medium or high."))
+        if values[0]:
+            confidences[int(match.group(1))] = values[0]
+    return confidences

@@ -40,6 +40,11 @@ class Quiz(models.Model):
     def attempts_allowed(self) -> int:
         return int(self.settings.get("attempts_allowed") or 0)
 
+    @property
+    def asks_confidence(self) -> bool:
+        """Confidence-based marking: the recruit rates each answer low, medium or high."""
+        return bool(self.settings.get("confidence"))
+
 
 class Question(models.Model):
     """A question's identity across versions: the module plus the author's id. Never deleted."""
@@ -198,6 +203,14 @@ class Attempt(models.Model):
     max_score = models.DecimalField(_("maximum score"), max_digits=8, decimal_places=2, null=True, blank=True)
     percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
+    # Confidence-based marking only (quiz setting "confidence"): Moodle's average CBM mark per point (−6 … 3)
+    # and CBM bonus in percentage points. Pass/fail stays on ``percent`` (accuracy).
+    cbm_average = models.DecimalField(_("CBM average"), max_digits=5, decimal_places=2, null=True, blank=True)
+    cbm_bonus = models.DecimalField(_("CBM bonus"), max_digits=6, decimal_places=2, null=True, blank=True)
+    # Answers given at high confidence, and those of them that were wrong (misconceptions): the managers'
+    # per-skill-area view sums these, so it never reads the responses.
+    confident_answers = models.PositiveSmallIntegerField(_("confident answers"), default=0)
+    confidently_wrong = models.PositiveSmallIntegerField(_("confidently wrong answers"), default=0)
     grading_tries = models.PositiveSmallIntegerField(_("grading tries"), default=0)
     error = models.TextField(_("error details"), blank=True)
     # Drills only. state: what the recruit has done so far (scenario path, current step and its deadline;
@@ -255,6 +268,12 @@ class Attempt(models.Model):
         return self.quiz if self.quiz_id else self.drill
 
 
+class Confidence(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
 class Response(models.Model):
     """One served question in an attempt: the order it was shown in, the answer, and its grade."""
 
@@ -277,12 +296,20 @@ class Response(models.Model):
     # Set by a trainer's override; shown to the recruit with the score. The audit rows are ScoreChange.
     override_reason = models.TextField(blank=True)
     overridden_at = models.DateTimeField(null=True, blank=True)
+    # Confidence-based marking: the recruit's confidence ("" when not asked or not given) and the CBM mark in
+    # points (assessments.grading.confidence.cbm_mark), set by grading.
+    confidence = models.CharField(max_length=8, choices=Confidence.choices, blank=True, default="")
+    cbm_mark = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "position"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="response_unique_position"),
             models.UniqueConstraint(fields=["attempt", "question_version"], name="response_unique_question"),
+            models.CheckConstraint(
+                condition=models.Q(confidence__in=["", "low", "medium", "high"]),
+                name="response_confidence_in_set",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,15 @@ from accounts.models import User
 from assessments.analysis import statistics_request_on_commit
 from assessments.drill_services import drill_attempt_grade
 from assessments.grading import InvalidAnswer, check_answer, data_question_keyed, grade_question
+from assessments.grading.confidence import (
+    CONFIDENCE_LEVELS,
+    DEFAULT_CONFIDENCE,
+    HIGH,
+    CbmAnswer,
+    cbm_mark,
+    cbm_summary,
+    confidently_wrong,
+)
 from assessments.grading.translate import Incompatible, answer_translate
 from assessments.masking import OPAQUE
 from assessments.models import (
@@ -150,25 +159,54 @@ def attempt_start(*, user: User, quiz: Quiz) -> Attempt:
     return attempt
 
 
-def _answers_store(*, attempt: Attempt, answers: dict[int, Any]) -> list[Response]:
+def _answers_store(
+    *,
+    attempt: Attempt,
+    answers: dict[int, Any],
+    confidences: dict[int, str] | None = None,
+    final: bool = False,
+) -> list[Response]:
+    """Check every answer and confidence first, then write the changed ones: a bad one saves nothing.
+
+    ``final`` (submit): a quiz that asks for confidence needs one for every answered question."""
+    confidences = confidences or {}
     responses = {r.position: r for r in attempt.responses.select_related("question_version")}
-    unknown = set(answers) - set(responses)
+    unknown = (set(answers) | set(confidences)) - set(responses)
     if has_nul(list(answers.values())):
         raise InvalidAnswer(nul_message())
     if unknown:
         raise InvalidAnswer(_("This attempt has no question number %(n)s.") % {"n": min(unknown)})
+    asked = bool(attempt.quiz_id and attempt.quiz.asks_confidence)
+    if confidences and not asked:
+        raise InvalidAnswer(_("This quiz does not ask how sure you are of your answers."))
+    if any(value not in CONFIDENCE_LEVELS for value in confidences.values()):
+        raise InvalidAnswer(_("Confidence must be low, medium or high."))
     for position, answer in answers.items():
         if answer is not None:
             check_answer(responses[position].question_version.data, answer)
+    if final and asked:
+        missing = [
+            position
+            for position, response in sorted(responses.items())
+            if answers.get(position, response.answer) is not None
+            and not confidences.get(position, response.confidence)
+        ]
+        if missing:
+            raise InvalidAnswer(
+                _("Say how sure you are of each answer: question %(list)s has no confidence yet.")
+                % {"list": ", ".join(str(p) for p in missing)}
+            )
     changed = []
     now = timezone.now()
-    for position, answer in answers.items():
-        response = responses[position]
-        if response.answer != answer:
+    for position, response in responses.items():
+        answer = answers.get(position, response.answer)
+        confidence = confidences.get(position, response.confidence)
+        if response.answer != answer or response.confidence != confidence:
             response.answer = answer
+            response.confidence = confidence
             response.answered_at = now
             changed.append(response)
-    rows_update(changed, ["answer", "answered_at"])
+    rows_update(changed, ["answer", "confidence", "answered_at"])
     return changed
 
 
@@ -217,7 +255,9 @@ def attempt_expire(*, attempt_id: int, now=None) -> bool:
 
 def _open_attempt_lock(*, user: User, attempt_id: int) -> Attempt:
     attempt = (
-        Attempt.objects.select_for_update(of=("self",)).select_related("drill").get(pk=attempt_id, user=user)
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("drill", "quiz")
+        .get(pk=attempt_id, user=user)
     )
     if attempt.drill_id and attempt.drill.kind != "data":
         raise AttemptError(_("This attempt is not answered with this form."))
@@ -226,19 +266,23 @@ def _open_attempt_lock(*, user: User, attempt_id: int) -> Attempt:
     return attempt
 
 
-def attempt_save(*, user: User, attempt_id: int, answers: dict[int, Any]) -> int:
-    """Autosave answers of an open attempt; returns how many answers changed.
+def attempt_save(
+    *, user: User, attempt_id: int, answers: dict[int, Any], confidences: dict[int, str] | None = None
+) -> int:
+    """Autosave answers (and confidences) of an open attempt; returns how many answers changed.
 
     Past the deadline nothing is saved: the attempt is submitted as saved and AttemptClosed raised."""
     with transaction.atomic():
         attempt = _open_attempt_lock(user=user, attempt_id=attempt_id)
         closed = _expire_locked(attempt=attempt, now=timezone.now())
         if not closed:
-            return len(_answers_store(attempt=attempt, answers=answers))
+            return len(_answers_store(attempt=attempt, answers=answers, confidences=confidences))
     raise AttemptClosed(attempt)
 
 
-def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> Attempt:
+def attempt_submit(
+    *, user: User, attempt_id: int, answers: dict[int, Any], confidences: dict[int, str] | None = None
+) -> Attempt:
     """Save the final answers, mark the attempt submitted and queue grading once the row is committed.
 
     A replayed or double-clicked submit finds the attempt already submitted and changes nothing. Past the
@@ -249,7 +293,7 @@ def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> A
     with transaction.atomic():
         attempt = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("drill")
+            .select_related("drill", "quiz")
             .get(pk=attempt_id, user=user)
         )
         if attempt.drill_id and attempt.drill.kind != "data":
@@ -258,7 +302,7 @@ def attempt_submit(*, user: User, attempt_id: int, answers: dict[int, Any]) -> A
             return attempt
         closed = _expire_locked(attempt=attempt, now=timezone.now())
         if not closed:
-            _answers_store(attempt=attempt, answers=answers)
+            _answers_store(attempt=attempt, answers=answers, confidences=confidences, final=True)
             attempt.status = AttemptStatus.SUBMITTED
             attempt.submitted_at = timezone.now()
             attempt.save(update_fields=["status", "submitted_at"])
@@ -287,7 +331,7 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
     with transaction.atomic():
         attempt = (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz__version", "drill__version")
+            .select_related("quiz__version", "drill__version", "module")
             .get(pk=attempt_id)
         )
         if attempt.status != AttemptStatus.SUBMITTED:
@@ -313,6 +357,10 @@ def attempt_grade(*, attempt_id: int, max_tries: int | None = None) -> Attempt:
                 "max_score",
                 "percent",
                 "passed",
+                "cbm_average",
+                "cbm_bonus",
+                "confident_answers",
+                "confidently_wrong",
                 "status",
                 "graded_at",
                 "error",
@@ -340,13 +388,43 @@ def _quiz_attempt_grade(*, attempt: Attempt) -> None:
         response.details = result.details
         total += result.score
         maximum += result.max_score
-    rows_update(responses, ["score", "max_score", "correct", "feedback_html", "details"])
+    fields = ["score", "max_score", "correct", "feedback_html", "details"]
+    if attempt.quiz.asks_confidence:
+        _cbm_grade(attempt=attempt, responses=responses)
+        fields.append("cbm_mark")
+    rows_update(responses, fields)
     attempt.score = total
     attempt.max_score = maximum
     attempt.percent = (100 * total / maximum).quantize(Decimal("0.01")) if maximum else Decimal(0)
+    # Pass/fail stays on accuracy: a certification decides whether they know it, not how well they bet.
     attempt.passed = attempt.percent >= attempt.quiz.version.pass_mark
     attempt.status = AttemptStatus.GRADED
     attempt.graded_at = timezone.now()
+
+
+def _cbm_grade(*, attempt: Attempt, responses: list[Response]) -> None:
+    """Confidence-based marks of graded responses and the attempt's CBM average and bonus (Moodle's).
+
+    An answered question without a confidence (an attempt closed by its time limit) counts as low, as in
+    Moodle; an unanswered one earns no mark."""
+    rows = []
+    for response in responses:
+        confidence = None
+        if response.answer is not None:
+            confidence = response.confidence or DEFAULT_CONFIDENCE
+        response.cbm_mark = (
+            cbm_mark(score=response.score, max_score=response.max_score, confidence=confidence)
+            if confidence
+            else None
+        )
+        rows.append(CbmAnswer(score=response.score, max_score=response.max_score, confidence=confidence))
+    summary = cbm_summary(rows)
+    attempt.cbm_average = summary.average
+    attempt.cbm_bonus = summary.bonus
+    attempt.confident_answers = sum(1 for row in rows if row.confidence == HIGH)
+    attempt.confidently_wrong = sum(
+        1 for row in rows if confidently_wrong(score=row.score, confidence=row.confidence)
+    )
 
 
 def attempt_notify_graded(*, attempt: Attempt) -> None:
@@ -494,7 +572,14 @@ def _attempt_totals_refresh(*, attempt: Attempt) -> bool:
     passed = percent >= _pass_mark(attempt)
     before = (attempt.score, attempt.max_score, attempt.percent, attempt.passed)
     attempt.score, attempt.max_score, attempt.percent, attempt.passed = total, maximum, percent, passed
-    attempt.save(update_fields=["score", "max_score", "percent", "passed"])
+    fields = ["score", "max_score", "percent", "passed"]
+    if attempt.quiz_id and attempt.quiz.asks_confidence:
+        # A changed score changes its confidence-based mark too.
+        responses = list(attempt.responses.all())
+        _cbm_grade(attempt=attempt, responses=responses)
+        rows_update(responses, ["cbm_mark"])
+        fields += ["cbm_average", "cbm_bonus", "confident_answers", "confidently_wrong"]
+    attempt.save(update_fields=fields)
     return before != (total, maximum, percent, passed)
 
 

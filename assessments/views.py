@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import drill_views, rules, selectors, services
-from assessments.forms import answers_from_post
+from assessments.forms import answers_from_post, confidences_from_post
 from assessments.grading import InvalidAnswer
 from assessments.masking import OPAQUE
 from courses import selectors as course_selectors
@@ -110,12 +110,10 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if attempt.drill_id and attempt.drill.kind == "scenario":
         return redirect("attempt_detail", attempt_id=attempt.pk)
     try:
-        answers = answers_from_post(
-            responses=list(attempt.responses.select_related("question_version")),
-            post=request.POST,
-            legacy=not attempt.state.get(OPAQUE),
+        answers, confidences = _posted(request, attempt)
+        attempt = services.attempt_submit(
+            user=request.user, attempt_id=attempt.pk, answers=answers, confidences=confidences
         )
-        attempt = services.attempt_submit(user=request.user, attempt_id=attempt.pk, answers=answers)
     except services.AttemptClosed:
         return _closed(request, attempt)
     except (InvalidAnswer, services.AttemptError) as exc:
@@ -130,12 +128,10 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
 def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_get(user=request.user, attempt_id=attempt_id)
     try:
-        answers = answers_from_post(
-            responses=list(attempt.responses.select_related("question_version")),
-            post=request.POST,
-            legacy=not attempt.state.get(OPAQUE),
+        answers, confidences = _posted(request, attempt)
+        changed = services.attempt_save(
+            user=request.user, attempt_id=attempt.pk, answers=answers, confidences=confidences
         )
-        changed = services.attempt_save(user=request.user, attempt_id=attempt.pk, answers=answers)
     except services.AttemptClosed as exc:
         messages.warning(request, str(exc))
         return _closed_json(attempt, str(exc))
@@ -147,6 +143,14 @@ def attempt_autosave(request: HttpRequest, attempt_id: int) -> HttpResponse:
             return _closed_json(attempt, str(exc))
         return JsonResponse({"ok": False, "error": str(exc)}, status=400)
     return JsonResponse({"ok": True, "changed": changed})
+
+
+def _posted(request: HttpRequest, attempt) -> tuple[dict, dict]:
+    """The posted answers and confidences of an attempt's form; tampered fields raise InvalidAnswer."""
+    responses = list(attempt.responses.select_related("question_version"))
+    answers = answers_from_post(responses=responses, post=request.POST, legacy=not attempt.state.get(OPAQUE))
+    asked = bool(attempt.quiz_id and attempt.quiz.asks_confidence)
+    return answers, confidences_from_post(responses=responses, post=request.POST, asked=asked)
 
 
 def _closed_json(attempt, message: str) -> HttpResponse:

@@ -17,9 +17,16 @@ port, all stopped by pid at the end, and prints one JSON line:
   until the attempt row reads ``graded``, one at a time; ``trivial_view_p95_ms``: GET ``/health/live/``;
 - a burst: ``burst_submitted`` open attempts submitted through ``attempt_submit`` from 4 threads at once
   while the workers grade, ``burst_drain_s`` from the first submit until the last is graded, and
-  ``burst_graded``, the attempts that ended ``graded`` (``burst_statuses`` counts every status).
+  ``burst_graded``, the attempts that ended ``graded`` (``burst_statuses`` counts every status);
+  ``worker_rss_mb_start`` / ``_peak`` / ``_end``: the largest grading worker's resident memory (its main
+  process and pool process summed), sampled every 0.25 s through the burst;
+- ``queries_per_graded_attempt``: SQL statements ``attempt_grade`` runs for one attempt of a recruit enrolled
+  on a course through a cohort (the real path: progress, enrolment, skill, cohort summary, notification,
+  item-analysis request), and ``queries_certification_check``: those of the certification check queued after
+  it (``certifications_evaluate_for_user``); counted in this process, before the workers start.
 
-Goals: ratio ≥ 0.3; submit-to-graded p95 ≤ 5 × (no-op rtt p95 + trivial view p95); burst loses nothing.
+Goals: ratio ≥ 0.3; submit-to-graded p95 ≤ 5 × (no-op rtt p95 + trivial view p95); burst loses nothing;
+queries per graded attempt ≤ 8 (issue #19); worker memory flat after warm-up.
 Exit status 3 (and a message on stderr) when PostgreSQL or Redis does not answer.
 """
 
@@ -37,6 +44,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -409,6 +417,79 @@ def burst_measure(prepared: list[Prepared], timeout: float) -> tuple[float, floa
     return submitted, drain, status_counts(ids)
 
 
+def queries_count(probe: Prepared, quiz) -> dict[str, int]:
+    """Enrol the probe's recruit on a one-module certification track through a cohort, submit, and count the
+    statements of the grading and of the certification check that follows it (the grading commits before the
+    check, as in the worker)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from assessments.services import attempt_grade, attempt_submit
+    from certificates.services import certifications_evaluate_for_user
+    from courses.models import Cohort, CohortMembership, Course, CourseModule
+    from courses.services import enrolment_start
+
+    rule = {"modules": [quiz.version.module.slug], "drills": [], "pass_mark": 70, "validity_months": 24}
+    course = Course.objects.create(
+        slug=f"bench-{os.getpid()}", title="bench", level="junior", certification=rule
+    )
+    CourseModule.objects.create(course=course, module_id=quiz.version.module_id, position=1, due_days=7)
+    cohort = Cohort.objects.create(name="bench", course=course, start_date=timezone.localdate())
+    CohortMembership.objects.create(cohort=cohort, user=probe.user)
+    enrolment_start(user=probe.user, course=course, cohort=cohort)
+    attempt_submit(user=probe.user, attempt_id=probe.attempt_id, answers=probe.answers)
+    with CaptureQueriesContext(connection) as grading:
+        attempt_grade(attempt_id=probe.attempt_id)
+    with CaptureQueriesContext(connection) as check:
+        certifications_evaluate_for_user(user_id=probe.user.pk)
+
+    def statements(ctx) -> int:  # transaction control is not work
+        return sum(1 for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE")))
+
+    return {
+        "queries_per_graded_attempt": statements(grading),
+        "queries_certification_check": statements(check),
+    }
+
+
+class RssSampler:
+    """The resident memory of each worker (its main process and its pool process summed), every 0.25 s."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids, self.samples = pids, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> float:
+        import psutil
+
+        largest = 0
+        for pid in self.pids:
+            total = 0
+            with contextlib.suppress(psutil.Error):
+                root = psutil.Process(pid)
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+            largest = max(largest, total)
+        return largest / 2**20
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self.samples.append(self.sample())
+
+    def __enter__(self) -> RssSampler:
+        self.samples.append(self.sample())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(self.sample())
+
+
 # Run -------------------------------------------------------------------------------------------------------
 
 
@@ -484,14 +565,16 @@ def measure(sizes: Sizes, tmp: Path, pg_url: str, redis_url: str, children: list
         note("database migrated; importing a 20-question quiz …")
         quiz, datas = quiz_import(tmp)
         http_count = HTTP_WARMUP + sizes.http_samples
-        total = sizes.grading_attempts + http_count + sizes.burst
+        total = sizes.grading_attempts + http_count + sizes.burst + 1
         note(f"preparing {total} attempts of {QUESTIONS} questions …")
         users = users_create(total)
         grading_set = attempts_open(users[: sizes.grading_attempts], quiz, datas, rng)
         http_set = attempts_open(
             users[sizes.grading_attempts : sizes.grading_attempts + http_count], quiz, datas, rng
         )
-        burst_set = attempts_open(users[sizes.grading_attempts + http_count :], quiz, datas, rng)
+        burst_set = attempts_open(users[sizes.grading_attempts + http_count : -1], quiz, datas, rng)
+        (probe,) = attempts_open(users[-1:], quiz, datas, rng)
+        counts = queries_count(probe, quiz)
         from assessments.services import attempt_submit
 
         for p in grading_set:  # submitted now; their messages are flushed: the batch below sends them
@@ -541,7 +624,7 @@ def measure(sizes: Sizes, tmp: Path, pg_url: str, redis_url: str, children: list
             web.wait_ready(web_ready)
 
             note("no-op floor …")
-            result: dict[str, Any] = noop_measure(sizes, broker)
+            result: dict[str, Any] = {**counts, **noop_measure(sizes, broker)}
             note("grading throughput …")
             queues_idle(broker)
             result["grading_attempts_per_s"] = grading_measure([p.attempt_id for p in grading_set])
@@ -558,12 +641,18 @@ def measure(sizes: Sizes, tmp: Path, pg_url: str, redis_url: str, children: list
             result["latency_goal_ms"] = 5 * (result["noop_rtt_p95_ms"] + result["trivial_view_p95_ms"])
             note(f"burst of {len(burst_set)} …")
             queues_idle(broker)
-            submitted_s, drain_s, statuses = burst_measure(burst_set, timeout=max(60.0, sizes.burst * 0.5))
+            with RssSampler([w.proc.pid for w in workers]) as rss:
+                submitted_s, drain_s, statuses = burst_measure(
+                    burst_set, timeout=max(60.0, sizes.burst * 0.5)
+                )
             result["burst_submitted"] = len(burst_set)
             result["burst_graded"] = statuses.get("graded", 0)
             result["burst_submit_s"] = submitted_s
             result["burst_drain_s"] = drain_s
             result["burst_statuses"] = statuses
+            result["worker_rss_mb_start"] = rss.samples[0]
+            result["worker_rss_mb_peak"] = max(rss.samples)
+            result["worker_rss_mb_end"] = rss.samples[-1]
             result["workers"] = WORKERS
             result["worker_db_conn_max_age"] = int(WORKER_CONN_MAX_AGE)
         finally:

@@ -229,6 +229,7 @@ def _compute_store(*, cohort: Cohort, as_of: datetime) -> dict:
         "as_of": as_of.isoformat(),
         "plan": selectors.summary_plan(cohort=cohort, modules=modules, today=today),
         "filters": filters,
+        "misconceptions": selectors.cohort_misconceptions(cohort=cohort, modules=modules),
     }
     # A later claim (a second task) stores newer numbers: these are kept only if no claim came after ours.
     CohortSummary.objects.filter(pk=cohort.pk, computed_at=as_of).update(data=data)

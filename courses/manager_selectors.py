@@ -413,6 +413,14 @@ class SkillSummary:
     label: str
     average: Decimal | None
     readiness: Decimal | None
+    # Confidence-based marking: answers given at high confidence in this area, and how many were wrong.
+    confident: int = 0
+    confidently_wrong: int = 0
+    misled_recruits: int = 0
+
+    @property
+    def confidently_wrong_share(self) -> Decimal | None:
+        return _share(self.confidently_wrong, self.confident)
 
 
 @dataclass
@@ -443,6 +451,11 @@ class Dashboard:
     @property
     def completion(self) -> Decimal | None:
         return _share(self.completed, self.total)
+
+    @property
+    def has_misconceptions(self) -> bool:
+        """Any answer given at high confidence in this cohort: the confidently wrong table is shown."""
+        return any(s.confident for s in self.skill_summaries)
 
     @property
     def first_index(self) -> int:
@@ -677,7 +690,7 @@ def dashboard_query_saved(*, user: User, cohort_id: int, params: DashboardParams
 
 # ── the summaries over the whole filtered cohort ──────────────────────────────────────────────────────
 
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2  # 2: with the confidently wrong answers per skill area (#17)
 DECIMAL_KEYS = ("mean_percent", "mean_score", "score_sum")
 
 
@@ -692,6 +705,8 @@ class SummaryNumbers:
     checkpoints: list[date]
     as_of: datetime
     stored: bool = False
+    # Stored summaries only: cohort_misconceptions at ``as_of`` (the live path runs its one query instead).
+    misconceptions: dict[str, dict[str, int]] | None = None
 
 
 def summary_compute(
@@ -800,7 +815,9 @@ def summary_stored(
         return None
     if data.get("plan") != summary_plan(cohort=cohort, modules=modules, today=today):
         return None
-    return _summary_from_json(entry, as_of)
+    numbers = _summary_from_json(entry, as_of)
+    numbers.misconceptions = data.get("misconceptions")
+    return numbers
 
 
 def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboard:
@@ -846,6 +863,9 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
         )
         for cm in shown
     ]
+    misconceptions = numbers.misconceptions
+    if misconceptions is None:
+        misconceptions = cohort_misconceptions(cohort=cohort, modules=modules)
     skill_summaries = []
     for area, label in areas:
         in_area = [by_module[cm.module_id] for cm in modules if cm.module.skill_area == area]
@@ -855,7 +875,13 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
         }
         passed = sum(m["n_passed"] for m in in_area)
         skill_summaries.append(
-            SkillSummary(area, label, _mean_of(combined), _share(passed, total * len(in_area)))
+            SkillSummary(
+                area,
+                label,
+                _mean_of(combined),
+                _share(passed, total * len(in_area)),
+                **misconceptions.get(area, {}),
+            )
         )
     last_page = max(1, math.ceil(total / PAGE_SIZE))
     page = params.page
@@ -898,6 +924,36 @@ def dashboard(*, user: User, cohort_id: int, data: Mapping[str, str]) -> Dashboa
         today=today,
     )
     return result
+
+
+def cohort_misconceptions(*, cohort: Cohort, modules: list[CourseModule]) -> dict[str, dict[str, int]]:
+    """Per skill area, over every graded attempt of the cohort's members at the course's quizzes that ask
+    for confidence: answers given at high confidence, those that were wrong ("confidently wrong", a
+    misconception rather than a gap) and how many recruits gave one. One query over the attempts' persisted
+    counts (``Attempt.confident_answers``/``confidently_wrong``), never over their responses."""
+    rows = (
+        Attempt.objects.filter(
+            user_id__in=_member_ids(cohort),
+            module_id__in=[cm.module_id for cm in modules],
+            status=AttemptStatus.GRADED,
+            confident_answers__gt=0,
+        )
+        .order_by()
+        .values("module__skill_area")
+        .annotate(
+            n_confident=Sum("confident_answers"),
+            n_wrong=Sum("confidently_wrong"),
+            n_recruits=Count("user_id", distinct=True, filter=Q(confidently_wrong__gt=0)),
+        )
+    )
+    return {
+        row["module__skill_area"]: {
+            "confident": int(row["n_confident"] or 0),
+            "confidently_wrong": int(row["n_wrong"] or 0),
+            "misled_recruits": int(row["n_recruits"] or 0),
+        }
+        for row in rows
+    }
 
 
 def _mean_of(sums: dict[str, Any]) -> Decimal | None:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -38,6 +38,7 @@ from courses.models import (
     Course,
     CourseModule,
     Enrolment,
+    Lesson,
     LessonRead,
     Module,
     ModuleProgress,
@@ -402,10 +403,7 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     """
     module = Module.objects.select_related("current_version").get(pk=module_id)
     version = module.current_version
-    lesson_keys = set(version.lessons.values_list("key", flat=True)) if version else set()
-    quiz_keys = list(version.quizzes.values_list("key", flat=True)) if version else []
-    drill_keys = list(version.drills.values_list("key", flat=True)) if version else []
-    read = LessonRead.objects.filter(user_id=user_id, module_id=module_id, lesson_key__in=lesson_keys).count()
+    lesson_keys, quiz_keys, drill_keys, read = _version_keys(user_id=user_id, version=version)
     finished = list(
         Attempt.objects.filter(
             user_id=user_id,
@@ -479,6 +477,35 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     return progress
 
 
+def _version_keys(
+    *, user_id: int, version: ModuleVersion | None
+) -> tuple[set[str], list[str], list[str], int]:
+    """A version's lesson keys, its quiz and drill keys in their order, and how many of its lessons the
+    recruit has read: one query, a UNION of four tagged key lists."""
+    if version is None:
+        return set(), [], [], 0
+
+    def tagged(queryset, tag: str, key: str = "key", position: str | None = "position"):
+        order = F(position) if position else Value(0)
+        return queryset.annotate(t=Value(tag), k=F(key), p=order).values_list("t", "k", "p").order_by()
+
+    lessons = Lesson.objects.filter(version_id=version.pk)
+    reads = LessonRead.objects.filter(
+        user_id=user_id, module_id=version.module_id, lesson_key__in=lessons.values("key")
+    )
+    rows = tagged(lessons, "lesson", position=None).union(
+        tagged(Quiz.objects.filter(version_id=version.pk), "quiz"),
+        tagged(Drill.objects.filter(version_id=version.pk), "drill"),
+        tagged(reads, "read", key="lesson_key", position=None),
+        all=True,
+    )
+    keys: dict[str, list[tuple[int, str]]] = {"lesson": [], "quiz": [], "drill": [], "read": []}
+    for tag, key, position in rows:
+        keys[tag].append((position, key))
+    ordered = {tag: [key for _, key in sorted(pairs)] for tag, pairs in keys.items()}
+    return set(ordered["lesson"]), ordered["quiz"], ordered["drill"], len(set(ordered["read"]))
+
+
 def _mean(values: list[Decimal]) -> Decimal | None:
     if not values:
         return None
@@ -506,23 +533,30 @@ def enrolment_start(
     return enrolment
 
 
+def _with_progress(queryset, *, user_id: int, module: str, fields: tuple[str, ...]):
+    """``queryset`` with the recruit's ModuleProgress columns ``fields`` of the row's ``module`` annotated
+    as ``p_<field>`` (None where the recruit has no row): the rows and their progress in one query."""
+    progress = ModuleProgress.objects.filter(user_id=user_id, module_id=OuterRef(module))
+    return queryset.annotate(**{f"p_{f}": Subquery(progress.values(f)[:1]) for f in fields})
+
+
 def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
-    """Recompute an enrolment's aggregate columns from the recruit's ModuleProgress rows (three queries)."""
+    """Recompute an enrolment's aggregate columns from the recruit's ModuleProgress rows (two queries)."""
     required = list(
-        CourseModule.objects.filter(course_id=enrolment.course_id, required=True).values_list(
-            "module_id", "due_days"
+        _with_progress(
+            CourseModule.objects.filter(course_id=enrolment.course_id, required=True),
+            user_id=enrolment.user_id,
+            module="module_id",
+            fields=("passed", "score", "awaiting_review", "last_activity_at"),
+        ).values_list(
+            "module_id", "due_days", "p_passed", "p_score", "p_awaiting_review", "p_last_activity_at"
         )
     )
-    rows = {
-        p.module_id: p
-        for p in ModuleProgress.objects.filter(
-            user_id=enrolment.user_id, module_id__in=[m for m, _ in required]
-        )
-    }
-    passed = [m for m, _ in required if rows.get(m) and rows[m].passed]
+    passed = [m for m, _, ok, *_ in required if ok]
+    started = [row for row in required if row[2] is not None]  # the modules with a progress row
     due = [
         due_date(start=enrolment.start_date, due_days=days)
-        for module_id, days in required
+        for module_id, days, *_ in required
         if days and module_id not in passed
     ]
     enrolment.modules_total = len(required)
@@ -530,33 +564,33 @@ def enrolment_refresh(*, enrolment: Enrolment) -> Enrolment:
     enrolment.percent = (
         (Decimal(100) * len(passed) / len(required)).quantize(Decimal("0.01")) if required else Decimal(0)
     )
-    enrolment.average_score = _mean([r.score for r in rows.values() if r.score is not None])
-    enrolment.awaiting_review = sum(r.awaiting_review for r in rows.values())
+    enrolment.average_score = _mean([row[3] for row in started if row[3] is not None])
+    enrolment.awaiting_review = sum(row[4] for row in started)
     enrolment.next_due_date = min(due, default=None)
     complete = bool(required) and len(passed) == len(required)
     if complete and enrolment.completed_at is None:
         enrolment.completed_at = timezone.now()
     elif not complete:
         enrolment.completed_at = None
-    enrolment.last_activity_at = max(
-        (r.last_activity_at for r in rows.values() if r.last_activity_at), default=None
-    )
+    enrolment.last_activity_at = max((row[5] for row in started if row[5]), default=None)
     enrolment.save()
     return enrolment
 
 
 def skill_refresh(*, user_id: int, skill_area: str) -> SkillProgress:
     """Recompute one recruit × skill area aggregate from the ModuleProgress rows of that area."""
-    module_ids = list(
-        Module.objects.filter(
-            skill_area=skill_area, is_active=True, current_version__isnull=False
-        ).values_list("pk", flat=True)
+    modules = list(
+        _with_progress(
+            Module.objects.filter(skill_area=skill_area, is_active=True, current_version__isnull=False),
+            user_id=user_id,
+            module="pk",
+            fields=("passed", "score"),
+        ).values_list("p_passed", "p_score")
     )
-    rows = list(ModuleProgress.objects.filter(user_id=user_id, module_id__in=module_ids))
     skill, _ = SkillProgress.objects.select_for_update().get_or_create(user_id=user_id, skill_area=skill_area)
-    skill.modules_total = len(module_ids)
-    skill.modules_passed = sum(1 for r in rows if r.passed)
-    skill.average_score = _mean([r.score for r in rows if r.score is not None])
+    skill.modules_total = len(modules)
+    skill.modules_passed = sum(1 for ok, _ in modules if ok)
+    skill.average_score = _mean([score for _, score in modules if score is not None])
     skill.save()
     return skill
 

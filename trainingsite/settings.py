@@ -92,6 +92,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.dingtalk",
+    "allauth.socialaccount.providers.feishu",
+    "allauth.socialaccount.providers.openid_connect",
+    "accounts.providers.wecom",
     "accounts",
     "courses",
     "assessments",
@@ -99,6 +104,7 @@ INSTALLED_APPS = [
     "notifications",
     "evaluation",
     "retention",
+    "workchat",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +198,75 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # balancer), or TRUSTED_CLIENT_IP_HEADER to a header your proxy sets and clients cannot (X-Real-IP).
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.getenv("TRUSTED_CLIENT_IP_HEADER") or None
+
+# Sign-in through the work platforms (allauth.socialaccount, accounts/providers/, docs/operations.md). A
+# provider is offered, with its button on the sign-in page, only when its id and secret are set. A first
+# sign-in links to an existing account only by an address both sides verified, else it makes a recruit
+# (accounts.adapter.SocialAccountAdapter); a provider never grants a role.
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# The directory's address counts as verified only when the operator says the company manages it.
+SOCIAL_DIRECTORY_EMAIL_VERIFIED = envbool("SOCIAL_DIRECTORY_EMAIL_VERIFIED", "False")
+
+
+def social_app(client_id: str, secret: str, **extra) -> list[dict]:
+    """One allauth app from the environment, or none (no button) when its id or secret is unset."""
+    client_id, secret = os.getenv(client_id, ""), os.getenv(secret, "")
+    return [{"client_id": client_id, "secret": secret, **extra}] if client_id and secret else []
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "dingtalk": {
+        "provider_class": "accounts.providers.dingtalk.provider.DingTalkProvider",
+        "APPS": social_app("DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET"),
+        # Only members of this organisation may sign in (钉钉's corpId parameter); empty: any.
+        "AUTH_PARAMS": {"corpId": os.getenv("DINGTALK_CORP_ID")} if os.getenv("DINGTALK_CORP_ID") else {},
+        "LOGIN_URL": os.getenv("DINGTALK_LOGIN_URL", "https://login.dingtalk.com"),
+        "API_URL": os.getenv("DINGTALK_API_URL", "https://api.dingtalk.com"),
+        "VERIFIED_EMAIL": SOCIAL_DIRECTORY_EMAIL_VERIFIED,
+    },
+    "feishu": {
+        "provider_class": "accounts.providers.feishu.provider.FeishuProvider",
+        "APPS": social_app("FEISHU_APP_ID", "FEISHU_APP_SECRET"),
+        "BASE_URL": os.getenv("FEISHU_BASE_URL", "https://open.feishu.cn"),
+        "VERIFIED_EMAIL": SOCIAL_DIRECTORY_EMAIL_VERIFIED,
+    },
+    "wecom": {
+        "APPS": social_app(
+            "WECOM_CORP_ID", "WECOM_SECRET", settings={"agent_id": os.getenv("WECOM_AGENT_ID", "")}
+        ),
+        "LOGIN_URL": os.getenv("WECOM_LOGIN_URL", "https://login.work.weixin.qq.com"),
+        "API_URL": os.getenv("WECOM_API_URL", "https://qyapi.weixin.qq.com"),
+        "VERIFIED_EMAIL": SOCIAL_DIRECTORY_EMAIL_VERIFIED,
+    },
+    "openid_connect": {
+        # allauth's own provider: the button reads OIDC_NAME; email_verified in the ID token is honoured.
+        "APPS": social_app(
+            "OIDC_CLIENT_ID",
+            "OIDC_CLIENT_SECRET",
+            provider_id=os.getenv("OIDC_ID", "sso"),
+            name=os.getenv("OIDC_NAME", "OpenID Connect"),
+            settings={"server_url": os.getenv("OIDC_SERVER_URL", "")},
+        )
+        if os.getenv("OIDC_SERVER_URL")
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    },
+}
+
+
+def social_login_origins(providers: dict) -> list[str]:
+    """The hosts the sign-in form's redirect goes to: CSP form-action must allow them, or the browser stops
+    the redirect that follows the POST to /accounts/<provider>/login/."""
+    keys = {"dingtalk": "LOGIN_URL", "feishu": "BASE_URL", "wecom": "LOGIN_URL"}
+    urls = [providers[p][k] for p, k in keys.items() if providers[p]["APPS"]]
+    urls += [app["settings"]["server_url"] for app in providers["openid_connect"]["APPS"]]
+    origins = {f"{u.scheme}://{u.netloc}" for u in map(urlparse, urls) if u.scheme and u.netloc}
+    return sorted(origins)
+
+
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
@@ -341,8 +416,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30),
         "options": {"expires": 3600},
     },
+    # The cohorts' group-bot digests (workchat), after the morning reminders; one per bot and day, so a
+    # repeated run sends nothing twice. Off the half hour: 飞书 asks bots to avoid :00 and :30 peaks.
+    "send-cohort-digests": {
+        "task": "workchat.tasks.send_cohort_digests",
+        "schedule": crontab(hour=8, minute=10),
+        "options": {"expires": 6 * 3600},
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Work-chat group bots (workchat, docs/workchat.md). Webhook URLs and signing secrets are encrypted with
+# these Fernet keys (comma-separated, newest first; rotate with `manage.py workchat_rotate_keys`). Unset with
+# DEBUG on, a key derived from SECRET_KEY serves the demo; unset in production, bots cannot be attached.
+WORKCHAT_FERNET_KEYS = envlist("WORKCHAT_FERNET_KEYS", "")
+# Requests go only to the platforms' own hosts over HTTPS. The tests' fake platforms listen on
+# http://127.0.0.1, allowed only with this switch on (never in production).
+WORKCHAT_ALLOW_LOOPBACK = envbool("WORKCHAT_ALLOW_LOOPBACK", "False")
+# Messages per bot per window: the platforms document 20 a minute (企业微信, 钉钉), 100 (飞书).
+WORKCHAT_RATE_LIMIT = envint("WORKCHAT_RATE_LIMIT", "20")
+WORKCHAT_RATE_WINDOW = envint("WORKCHAT_RATE_WINDOW", "60")
+WORKCHAT_TIMEOUT = envint("WORKCHAT_TIMEOUT", "5")
+# Seconds before the first retry after a 5xx or a timeout, doubling up to 10 minutes (6 tries in all).
+WORKCHAT_RETRY_BACKOFF = envint("WORKCHAT_RETRY_BACKOFF", "30")
 
 LOGGING = {
     "version": 1,
@@ -374,7 +470,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        "form-action": [SELF, *social_login_origins(SOCIALACCOUNT_PROVIDERS)],
         "frame-ancestors": [NONE],
     }
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("trainer/analysis/", include("assessments.analysis_urls")),
     path("trainer/", include("assessments.trainer_urls")),
     path("manager/", include("courses.manager_urls")),
+    path("manager/", include("workchat.urls")),
     path("invite/", include("courses.invite_urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),

@@ -71,7 +71,17 @@ CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 DRILL_OPTIONS: tuple[str, ...] = ("attempts", "wait_minutes", "grader")
 
 BLOCK_SETTINGS = {
-    "quiz": ("title", "draw", "shuffle", "time_limit", "attempts", "wait_minutes", "counts", "show_answers"),
+    "quiz": (
+        "title",
+        "draw",
+        "shuffle",
+        "time_limit",
+        "attempts",
+        "wait_minutes",
+        "counts",
+        "show_answers",
+        "confidence",
+    ),
     "question": ("type", "points", "tags", "scoring", "tolerance", "unit"),
     "drill": (
         "kind",
@@ -631,6 +641,13 @@ class _ModuleParser:
         quiz.wait_minutes = self.integer(frame, "wait_minutes")
         quiz.counts = self.text(frame, "counts", quiz.counts)
         quiz.show_answers = self.text(frame, "show_answers", quiz.show_answers)
+        if "confidence" in frame.settings:
+            value, line = frame.settings["confidence"]
+            word = value.strip().lower()
+            if word in ("yes", "no"):
+                quiz.confidence = word == "yes"
+            else:
+                self.error(frame.path, line, _("confidence must be yes or no, not '%(value)s'"), value=value)
         if "shuffle" in frame.settings:
             value, line = frame.settings["shuffle"]
             words = set(re.split(r"[\s,，、]+", value.strip())) - {""}

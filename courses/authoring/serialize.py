@@ -80,6 +80,8 @@ def content_hash(data: dict[str, Any]) -> str:
 
 
 def quiz_data(quiz: Quiz) -> dict[str, Any]:
+    # "confidence" only when asked for, so the settings of every quiz published before it stay equal.
+    extra = {"confidence": True} if quiz.confidence else {}
     return {
         "draw": quiz.draw,
         "shuffle_questions": quiz.shuffle_questions,
@@ -89,6 +91,7 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
         "wait_minutes": quiz.wait_minutes,
         "counts": quiz.counts,
         "show_answers": quiz.show_answers,
+        **extra,
     }
 
 

@@ -151,6 +151,7 @@ class Quiz:
     wait_minutes: int = 0
     counts: str = "highest"  # "highest" | "latest"
     show_answers: str = "after_grading"  # after_grading | after_passing | after_last_attempt | never
+    confidence: bool = False  # ask low / medium / high with each answer (confidence-based marking)
     questions: list[Question] = field(default_factory=list)
     path: str = ""
     line: int = 0

@@ -86,8 +86,10 @@ const autosaver = ({ form, url, collect, delay, onClosed }) => {
 
 const fieldOf = (el) => el.closest("fieldset[data-field]");
 
+// A confidence (confidence-based marking) alone is not an answer.
 const answered = (fieldset) =>
   [...fieldset.querySelectorAll("input, select, textarea")].some((el) => {
+    if (el.closest("[data-confidence]")) return false;
     if (el.type === "radio" || el.type === "checkbox") return el.checked;
     return el.value.trim() !== "";
   });

@@ -85,6 +85,11 @@ GRADING_KEYS = {
     "burst_submitted",
     "burst_graded",
     "burst_drain_s",
+    "queries_per_graded_attempt",
+    "queries_certification_check",
+    "worker_rss_mb_start",
+    "worker_rss_mb_peak",
+    "worker_rss_mb_end",
 }
 
 
@@ -111,3 +116,6 @@ def test_grading_benchmark_smoke():
     )
     assert result["burst_submitted"] == 20
     assert result["burst_graded"] == result["burst_submitted"]
+    assert result["worker_rss_mb_start"] <= result["worker_rss_mb_peak"] >= result["worker_rss_mb_end"]
+    # The count is the grading's own statements: the lock, the responses, progress and the rest.
+    assert 5 <= result["queries_per_graded_attempt"] <= 60

@@ -29,6 +29,7 @@ from courses.services import content_import
 from retention import services as retention_services
 from retention.models import ReviewCard
 from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: F401 - one browser, the suite's own
+from tests.e2e.test_workchat_page import bot_page_populate
 from tests.integration.test_manager_helpers import make_cohort, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -238,6 +239,7 @@ def site(tmp_path, settings):
     question_id = analysed.pool.first().question_version.question_id
     peers = list(cohort.members.values_list("pk", flat=True)[:3])
     c = cohort.pk
+    bot_page_populate(cohort=cohort, manager=manager)
     return {
         "recruit": (
             holder,
@@ -294,6 +296,7 @@ def site(tmp_path, settings):
                 ("heat-map", f"/manager/cohorts/{c}/"),
                 ("heat-map-nine", f"/manager/cohorts/{wide.pk}/"),
                 ("people", f"/manager/cohorts/{c}/people/"),
+                ("group-bots", f"/manager/cohorts/{c}/bots/"),
                 ("person", f"/manager/cohorts/{c}/recruits/{peers[0]}/"),
                 ("compare", f"/manager/cohorts/{c}/compare/?" + "&".join(f"recruit={p}" for p in peers)),
                 ("new-cohort", "/manager/cohorts/new/"),

@@ -805,3 +805,42 @@ def test_questions_are_named_by_their_stem_not_their_key(trainer_client, compute
     for text in (heading, title):
         assert "q-definition" not in text
         assert "社群" in text
+
+
+# Confidence-based marking (#17) ---------------------------------------------------------------------------
+
+
+def test_confidence_per_question_is_counted_for_quizzes_that_ask_for_it(quiz, five_attempts, trainer_client):
+    data = analysis.statistics_compute(module_id=quiz.version.module_id, key=KEY).data
+    assert all("confidence" not in q for q in data["questions"])  # the quiz does not ask: nothing counted
+    Quiz.objects.filter(pk=quiz.pk).update(settings={**quiz.settings, "confidence": True})
+    attempts, _choices = five_attempts
+    levels = [
+        "high",
+        "high",
+        "high",
+        "medium",
+        "low",
+    ]  # A1..A5 on q-definition: right, right, wrong, wrong, right
+    for attempt, level in zip(attempts, levels, strict=True):
+        Response.objects.filter(attempt=attempt).update(confidence=level)
+    question = by_key(analysis.statistics_compute(module_id=quiz.version.module_id, key=KEY).data)[
+        "q-definition"
+    ]
+    assert question["confidence"] == {
+        "high": {"n": 3, "wrong": 1},
+        "medium": {"n": 1, "wrong": 1},
+        "low": {"n": 1, "wrong": 0},
+    }
+    page = trainer_client.get(
+        reverse("analysis_question", args=[quiz.version.module.slug, KEY, question["id"]]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    table = page.split('data-testid="confidence"')[1].split("</table>")[0]
+    assert re.search(
+        r'data-level="high"><th scope="row">High</th><td class="num">3</td><td class="num">1</td>', table
+    )
+    detail = trainer_client.get(
+        reverse("analysis_detail", args=[quiz.version.module.slug, KEY]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "1 confidently wrong" in detail

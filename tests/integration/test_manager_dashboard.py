@@ -3,6 +3,7 @@ charts, and a query count that does not depend on the cohort size."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from tests.integration.test_manager_helpers import (
 pytestmark = pytest.mark.django_db
 
 # The cohort overview's queries, the session and user lookups (2) included. A change must be deliberate.
-OVERVIEW_QUERIES = 8
+OVERVIEW_QUERIES = 9  # 8, and one for the confidently wrong answers per skill area (#17)
 
 
 @pytest.fixture
@@ -254,3 +255,36 @@ def test_due_dates_count_from_the_enrolment_start(manager, course):
     progress = ModuleProgress.objects.filter(user=e.user, module=first.module).first()
     overdue_cell = not (progress and progress.passed)
     assert ("is-overdue" in html) == overdue_cell
+
+
+def test_the_overview_counts_confidently_wrong_answers_per_skill_area_of_its_own_cohort_only(
+    tmp_path, settings
+):
+    from assessments.models import Attempt
+    from tests.integration.test_manager_access import _side
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    course = make_course(tmp_path / "content", modules=3)
+    mine = _side(course, "manager-a@example.com", 3, 1, settings)
+    other = _side(course, "manager-b@example.com", 2, 2, settings)
+    graded = Attempt.objects.filter(status="graded").select_related("module")
+    first = graded.filter(user_id=mine.recruits[0]).first()
+    second = graded.filter(user_id=mine.recruits[1], module__skill_area=first.module.skill_area).first()
+    assert first is not None
+    Attempt.objects.filter(pk=first.pk).update(confident_answers=4, confidently_wrong=3)
+    if second is not None:
+        Attempt.objects.filter(pk=second.pk).update(confident_answers=6, confidently_wrong=0)
+    # Another manager's recruits' misconceptions never reach this cohort's page.
+    graded.filter(user_id__in=other.recruits).update(confident_answers=9, confidently_wrong=9)
+    page = (
+        logged_in(mine.manager)
+        .get(reverse("manager_cohort", args=[mine.cohort.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    row = page.split(f'data-testid="confidently-wrong-{first.module.skill_area}">')[1].split("</tr>")[0]
+    confident = 4 + (6 if second is not None else 0)
+    share = (Decimal(300) / confident).quantize(Decimal("0.1"))
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert cells == ["3", str(confident), f"{share}%", "1"]
+    # Only areas where somebody answered at high confidence are listed.
+    assert page.count('data-testid="confidently-wrong-') == 1

@@ -32,3 +32,30 @@ def test_submitted_quiz_is_graded_by_the_worker_process(celery_worker_process, c
     page = client.get(reverse("attempt_status", args=[attempt.pk])).content.decode()
     assert "100.00%" in page
     assert "hx-trigger" not in page
+
+
+def test_confidence_based_marks_are_computed_by_the_worker_process(
+    celery_worker_process, client, recruit, imported
+):
+    from assessments.models import Quiz, Response
+
+    quiz = Quiz.objects.get(version=imported.current_version, key="basics-quiz")
+    quiz.settings = {**quiz.settings, "confidence": True}
+    quiz.save(update_fields=["settings"])
+    client.force_login(recruit)
+    attempt = start_attempt(client, imported)
+    post = correct_answers(attempt)
+    post.update({f"c{position}": "high" for position in attempt.responses.values_list("position", flat=True)})
+    assert client.post(reverse("attempt_submit", args=[attempt.pk]), post).status_code == 302
+    assert Attempt.objects.get(pk=attempt.pk).cbm_average is None  # graded elsewhere, not in the request
+
+    graded = wait_for(
+        lambda: Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.GRADED).first(), timeout=60
+    )
+    # Every answer right at high confidence: three times the points each, an average of 3.
+    assert graded.percent == 100
+    assert graded.cbm_average == 3
+    assert graded.confident_answers == graded.responses.count()
+    assert graded.confidently_wrong == 0
+    for response in Response.objects.filter(attempt=graded):
+        assert response.cbm_mark == 3 * response.max_score
