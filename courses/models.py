@@ -162,6 +162,9 @@ class Course(Bilingual, models.Model):
     level = models.CharField(max_length=16, choices=Level.choices)
     description_html = models.TextField(blank=True)
     certification = models.JSONField(default=dict, blank=True)
+    review_cards = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Spaced-review cards a day for this track's recruits; empty: 5."
+    )
     source_hash = models.CharField(max_length=64, blank=True)
     position = models.PositiveIntegerField(default=0)
     modules = models.ManyToManyField(Module, through="CourseModule", related_name="courses")

@@ -48,6 +48,7 @@ from courses.models import (
     SkillProgress,
 )
 from courses.schedule import due_date, recruit_start
+from courses.signals import module_passed
 
 
 class ContentError(Exception):
@@ -363,6 +364,7 @@ def _course_save(
         }
         if cert
         else {},
+        "review_cards": spec.review_cards,
         "source_hash": spec.source_hash,
         "position": position,
     }
@@ -476,7 +478,8 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     progress.awaiting_review = len(waiting)
     progress.attempts = len(graded)
     progress.score = _mean(scores)
-    if passed and not progress.passed:
+    newly_passed = passed and not progress.passed
+    if newly_passed:
         progress.passed_at = now
     elif not passed:
         progress.passed_at = None
@@ -493,6 +496,8 @@ def progress_update(*, user_id: int, module_id: int) -> ModuleProgress:
     skill_refresh(user_id=user_id, skill_area=module.skill_area)
     cohort_summary_request_on_commit(user_id=user_id)  # the cohort overviews' summaries, debounced
     evaluate_for_user_on_commit(user_id=user_id)  # the certification rule, after this commit
+    if newly_passed:
+        module_passed.send_robust(sender=ModuleProgress, user_id=user_id, module_id=module_id)
     return progress
 
 

@@ -22,4 +22,5 @@ HELP = {
     Kind.DUE_SOON: _("Three days before a required module is due."),
     Kind.OVERDUE: _("When a required module is past its due date."),
     Kind.CERTIFICATE_EXPIRING: _("Thirty days before a certificate expires."),
+    Kind.REVIEW_DUE: _("Once a day when review cards of modules you passed are due."),
 }

@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("A module is due soon")
     OVERDUE = "overdue", _("A module is overdue")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is expiring")
+    REVIEW_DUE = "review_due", _("Today's review is ready")
 
 
 class Notification(models.Model):

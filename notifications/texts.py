@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.utils import formats
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from courses.models import Level
@@ -103,6 +103,16 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
             "again renews it."
         )
         return title, body % p
+    if kind == Kind.REVIEW_DUE:
+        title = _("Today's review is ready")
+        body = ngettext(
+            "%(due)s card from modules you passed is due for review. A few minutes of recall today keeps "
+            "it from fading.",
+            "%(due)s cards from modules you passed are due for review. A few minutes of recall today keeps "
+            "them from fading.",
+            int(params.get("due") or 0),
+        )
+        return title, body % {"due": params.get("due") or 0}
     return str(kind), ""
 
 

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "certificates",
     "notifications",
     "evaluation",
+    "retention",
     "workchat",
 ]
 
@@ -389,6 +390,24 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-cohort-summaries": {
         "task": "courses.tasks.refresh_cohort_summaries",
         "schedule": crontab(hour=0, minute=1),
+        "options": {"expires": 6 * 3600},
+    },
+    # Spaced review (docs/retention.md): re-send lost review gradings like attempts; announce the day's
+    # review at 08:10 (creating any cards a lost message missed); recall moves with the date, so refresh the
+    # managers' stored recall just after midnight.
+    "sweep-review-answers": {
+        "task": "retention.tasks.sweep_review_answers",
+        "schedule": timedelta(seconds=GRADING_SWEEP_INTERVAL),
+        "options": {"expires": GRADING_SWEEP_INTERVAL},
+    },
+    "notify-reviews-due": {
+        "task": "retention.tasks.notify_reviews_due",
+        "schedule": crontab(hour=8, minute=10),
+        "options": {"expires": 6 * 3600},
+    },
+    "refresh-recall": {
+        "task": "retention.tasks.refresh_recall",
+        "schedule": crontab(hour=0, minute=5),
         "options": {"expires": 6 * 3600},
     },
     # The database, not Redis, says which notification emails are unsent: re-queue lost ones hourly.

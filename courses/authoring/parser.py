@@ -61,7 +61,10 @@ COURSE_KEYS = (
     "modules",
     "certification",
     "no_test_out",
+    "review_cards",
 )
+# The daily spaced review's size a track may set (docs/retention.md); unset means the default, 5.
+REVIEW_CARDS_RANGE = (1, 50)
 COURSE_MODULE_KEYS = ("slug", "required", "due_days")
 CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
 
@@ -1115,11 +1118,30 @@ def parse_course(path: str, text: str) -> tuple[Course | None, list[Message]]:
     )
     course.modules = _course_modules(path, data.get("modules"), nodes.get("modules"), values, report)
     course.no_test_out = values.strings("no_test_out")
+    course.review_cards = _review_cards(path, values, report)
     if data.get("certification") is not None:
         course.certification = _certification(
             path, data["certification"], nodes.get("certification"), values, report
         )
     return course, report.messages
+
+
+def _review_cards(path: str, values: _Values, report: _Reporter) -> int | None:
+    """The optional ``review_cards`` key: how many spaced-review cards a day this track's recruits get."""
+    if values.data.get("review_cards") is None:
+        return None
+    count = values.integer("review_cards", None)  # None: not a whole number, already reported
+    low, high = REVIEW_CARDS_RANGE
+    if count is not None and not low <= count <= high:
+        report.error(
+            path,
+            values.line("review_cards"),
+            _("'review_cards' must be between %(low)s and %(high)s"),
+            low=low,
+            high=high,
+        )
+        return None
+    return count
 
 
 def _node_lines(node: Any) -> dict[str, int]:

@@ -308,6 +308,7 @@ class Course:
     modules: list[CourseModule] = field(default_factory=list)
     certification: Certification | None = None
     no_test_out: list[str] = field(default_factory=list)  # modules this track allows no pre-test for
+    review_cards: int | None = None  # spaced-review cards a day (docs/retention.md); None: the default
     path: str = ""
     line: int = 1
     source_hash: str = ""

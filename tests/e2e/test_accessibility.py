@@ -7,11 +7,13 @@ A full-page screenshot of each view goes to var/screenshots/pages/ (kept by CI, 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Role, User
 from assessments import drill_services, services
@@ -24,6 +26,8 @@ from courses.authoring.loader import load_tree
 from courses.demo import demo_populate
 from courses.models import Course, CourseModule, Level, Module
 from courses.services import content_import
+from retention import services as retention_services
+from retention.models import ReviewCard
 from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: F401 - one browser, the suite's own
 from tests.e2e.test_workchat_page import bot_page_populate
 from tests.integration.test_manager_helpers import make_cohort, make_user
@@ -223,6 +227,13 @@ def site(tmp_path, settings):
         everything, [manager], 12, seed=3, email_prefix="wide", name="九个模块的春季批次（社群运营）"
     )
 
+    # Spaced review: the holder's cards from the modules they passed, a few due, one served; the cohorts'
+    # predicted recall computed as the nightly run does.
+    retention_services.cards_backfill()
+    ReviewCard.objects.filter(user=holder).update(due=timezone.now() - timedelta(hours=1))
+    served_card = retention_services.review_next(user=holder, limit=5)
+    retention_services.recall_refresh_all()
+
     review = DrillReview.objects.filter(attempt__status=AttemptStatus.NEEDS_REVIEW).first()
     assert review is not None, "a written response waits for review"
     question_id = analysed.pool.first().question_version.question_id
@@ -251,6 +262,8 @@ def site(tmp_path, settings):
                 ("certificate", f"/certificates/{certificate.code}/"),
                 ("notifications", "/notifications/"),
                 ("preferences", "/notifications/preferences/"),
+                ("review", "/review/"),
+                ("review-card", f"/review/{served_card.public_id}/"),
             ],
         ),
         "trainer": (
@@ -287,6 +300,7 @@ def site(tmp_path, settings):
                 ("person", f"/manager/cohorts/{c}/recruits/{peers[0]}/"),
                 ("compare", f"/manager/cohorts/{c}/compare/?" + "&".join(f"recruit={p}" for p in peers)),
                 ("new-cohort", "/manager/cohorts/new/"),
+                ("recall", f"/manager/cohorts/{c}/recall/"),
             ],
         ),
         "anonymous": (

@@ -34,6 +34,11 @@ POLICY = {
     "notifications.tasks.notify_expiring_certificates": ("notifications", DB, 30, 600, 5),
     "notifications.tasks.send_pending_notification_emails": ("notifications", DB, 30, 600, 3),
     "trainingsite.celery.noop": ("grading", set(), None, None, 3),
+    "retention.tasks.grade_review_answer": ("grading", DB, 2, 60, 8),
+    "retention.tasks.sweep_review_answers": ("grading", DB, 2, 60, 3),
+    "retention.tasks.create_review_cards": ("notifications", DB, 2, 60, 8),
+    "retention.tasks.notify_reviews_due": ("notifications", DB, 30, 600, 5),
+    "retention.tasks.refresh_recall": ("reports", DB, 30, 600, 5),
     # A group-bot message retries 5xx, timeouts and rate limits itself (countdown, attempts on its row).
     "workchat.tasks.send_group_message": ("notifications", DB, 2, 60, 8),
     "workchat.tasks.send_cohort_digests": ("notifications", DB, 30, 600, 5),

@@ -153,3 +153,36 @@ def test_a_markdown_table_is_reachable_by_keyboard_so_it_can_be_scrolled_on_a_ph
         '| 要素 | 说明 |\n| - | - |\n| 连接 | 成员之间 |\n\n<table tabindex="5"><tr><td>x</td></tr></table>'
     )
     assert html.count('<table tabindex="0">') == 2
+
+
+def _track(extra: str) -> str:
+    return (
+        f"---\nslug: track\ntitle: 路线\nlevel: junior\n{extra}modules:\n  - slug: demo-basics\n---\n说明\n"
+    )
+
+
+def test_a_track_sets_its_daily_review_size(tmp_path):
+    tree = tree_with(tmp_path, {"modules/demo.md": good(), "courses/track.md": _track("review_cards: 12\n")})
+    assert errors(tree) == []
+    assert tree.courses[0].review_cards == 12
+    plain = tree_with(tmp_path / "plain", {"modules/demo.md": good(), "courses/track.md": _track("")})
+    assert plain.courses[0].review_cards is None
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("0", "between 1 and 50"),
+        ("51", "between 1 and 50"),
+        ("many", "whole number"),
+        ("2.5", "whole number"),
+    ],
+)
+def test_a_bad_review_size_is_reported_at_its_line(tmp_path, value, words):
+    tree = tree_with(
+        tmp_path, {"modules/demo.md": good(), "courses/track.md": _track(f"review_cards: {value}\n")}
+    )
+    found = [e for e in errors(tree) if "review_cards" in e]
+    assert len(found) == 1
+    assert found[0].startswith("courses/track.md:5:")
+    assert words in found[0]
