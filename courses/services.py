@@ -353,6 +353,11 @@ def _course_save(
             "drills": cert.drills,
             "pass_mark": cert.pass_mark,
             "validity_months": cert.validity_months,
+            **(
+                {"checklist": cert.checklist, "checklist_stage": cert.checklist_stage}
+                if cert.checklist
+                else {}
+            ),
         }
         if cert
         else {},

@@ -22,4 +22,6 @@ HELP = {
     Kind.DUE_SOON: _("Three days before a required module is due."),
     Kind.OVERDUE: _("When a required module is past its due date."),
     Kind.CERTIFICATE_EXPIRING: _("Thirty days before a certificate expires."),
+    Kind.CHECKLIST_SENT_BACK: _("When your mentor sends a checklist item back."),
+    Kind.CHECKLIST_OVERDUE: _("When an on-the-job checklist item (yours or a mentee's) is past its day."),
 }

@@ -12,6 +12,8 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("A module is due soon")
     OVERDUE = "overdue", _("A module is overdue")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is expiring")
+    CHECKLIST_SENT_BACK = "checklist_sent_back", _("A checklist item was sent back")
+    CHECKLIST_OVERDUE = "checklist_overdue", _("A checklist item is overdue")
 
 
 class Notification(models.Model):

@@ -53,7 +53,7 @@ MODULE_KEYS = (
 )
 COURSE_KEYS = ("slug", "title", "title_en", "summary", "summary_en", "level", "modules", "certification")
 COURSE_MODULE_KEYS = ("slug", "required", "due_days")
-CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
+CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months", "checklist", "checklist_stage")
 
 # Extra drill settings a drill kind may interpret; they are kept in ``Drill.options``.
 DRILL_OPTIONS: tuple[str, ...] = ("attempts", "wait_minutes", "grader")
@@ -1148,4 +1148,6 @@ def _certification(
         pass_mark=cert.integer("pass_mark", 0),
         validity_months=cert.integer("validity_months", 0),
         line=line,
+        checklist=cert.text("checklist"),
+        checklist_stage=cert.integer("checklist_stage", 0),
     )
