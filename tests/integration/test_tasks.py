@@ -33,6 +33,7 @@ POLICY = {
     "notifications.tasks.notify_due_dates": ("notifications", DB, 30, 600, 5),
     "notifications.tasks.notify_expiring_certificates": ("notifications", DB, 30, 600, 5),
     "notifications.tasks.send_pending_notification_emails": ("notifications", DB, 30, 600, 3),
+    "evaluation.tasks.notify_overdue_checklist_items": ("notifications", DB, 30, 600, 5),
     "trainingsite.celery.noop": ("grading", set(), None, None, 3),
 }
 
