@@ -110,8 +110,8 @@ def _front(report: _Reporter, c: Checklist) -> None:
         report.error(
             c.path,
             line("level", 1),
-            _("level '%(level)s' is not one of %(known)s"),
-            level=c.level,
+            _("level '%(value)s' is not one of %(known)s"),
+            value=c.level,
             known=", ".join(LEVELS),
         )
 

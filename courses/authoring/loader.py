@@ -209,8 +209,8 @@ def _checklist_references(tree: ContentTree) -> None:
                 message(
                     course.path,
                     line,
-                    _("checklist '%(slug)s' is for level %(level)s, not the track's level"),
+                    _("checklist '%(slug)s' is for level %(value)s, not the track's level"),
                     slug=cert.checklist,
-                    level=checklist.level,
+                    value=checklist.level,
                 )
             )
