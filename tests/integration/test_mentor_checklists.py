@@ -335,3 +335,28 @@ def test_checklist_pages_run_a_fixed_number_of_queries(world):
     second = {name: page_queries(logged_in(user), url) for name, (user, url) in urls.items()}
     assert first == PINNED
     assert second == PINNED
+
+
+def test_the_dashboard_and_the_export_show_the_persisted_checklist_stage(world):
+    from courses import manager_selectors
+    from courses.models import Enrolment
+
+    a, _b = world
+    Enrolment.objects.create(
+        user=a.recruit, course=a.cohort.course, cohort=a.cohort, start_date=a.cohort.start_date
+    )
+    url = reverse("manager_cohort", args=[a.cohort.pk])
+    assert '<td class="num checklist">—</td>' in logged_in(a.manager).get(url).content.decode()
+    a.assign()
+    for key in ("weekly-report", "welcome"):
+        submit(a, key)
+        review(a, key, "sign_off")
+    html = logged_in(a.manager).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td class="num checklist">day 30</td>' in html
+    query = manager_selectors.dashboard_query(user=a.manager, cohort_id=a.cohort.pk, data={"status": "all"})
+    header, *rows = manager_selectors.dashboard_export_rows(query=query)
+    assert header[6] == "Checklist stage"
+    assert [(row[1], row[6]) for row in rows] == [(a.recruit.email, 30)]
+    home = logged_in(a.recruit).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="home-checklist"' in home
+    assert "2 of 3 signed off" in home
