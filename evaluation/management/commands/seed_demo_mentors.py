@@ -2,8 +2,11 @@
 signed off, one waiting for sign-off, one sent back). Run after seed_demo and import_content (scripts/setup
 does); running it again changes nothing."""
 
+import logging
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import User
 from courses.demo import COHORT_NAME
@@ -45,6 +48,17 @@ class Command(BaseCommand):
             return
         mentor, manager = User.objects.get(email=MENTOR), User.objects.get(email=MANAGER)
         recruits = list(cohort.members.order_by("email")[:RECRUITS])
+        # The send-back emails go to memory and task logs stay quiet, as in seed_demo.
+        logging.disable(logging.INFO)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                self._populate(cohort=cohort, mentor=mentor, manager=manager, recruits=recruits)
+        finally:
+            logging.disable(logging.NOTSET)
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"Demo mentors: {MENTOR} mentors {len(recruits)} recruit(s).")
+
+    def _populate(self, *, cohort, mentor, manager, recruits) -> None:
         with transaction.atomic():
             for n, recruit in enumerate(recruits):
                 services.mentor_assign(
@@ -63,5 +77,3 @@ class Command(BaseCommand):
                         services.item_review(
                             mentor=mentor, progress_id=progress[key], decision=decision, comment=comment
                         )
-        if options["verbosity"] >= 1:
-            self.stdout.write(f"Demo mentors: {MENTOR} mentors {len(recruits)} recruit(s).")
