@@ -16,6 +16,7 @@ from evaluation.models import ItemProgress, Mentorship
 
 MENTOR = "trainer@demo.local"
 MANAGER = "manager@demo.local"
+RECRUIT = "recruit@demo.local"
 RECRUITS = 4
 # (item, note, link, what the mentor does: sign_off, send_back or nothing)
 STEPS = [
@@ -47,7 +48,9 @@ class Command(BaseCommand):
         if Mentorship.objects.filter(cohort=cohort).exists():
             return
         mentor, manager = User.objects.get(email=MENTOR), User.objects.get(email=MANAGER)
-        recruits = list(cohort.members.order_by("email")[:RECRUITS])
+        # The demo recruit first (the login the README gives), then the first others by email.
+        members = cohort.members.order_by("email")
+        recruits = [*members.filter(email=RECRUIT), *members.exclude(email=RECRUIT)[: RECRUITS - 1]]
         # The send-back emails go to memory and task logs stay quiet, as in seed_demo.
         logging.disable(logging.INFO)
         try:
