@@ -353,9 +353,10 @@ class RecruitRow:
 
     @property
     def checklist_text(self) -> str:
+        """The stage in words, for the cell's tooltip and screen readers (the cell shows the number)."""
         stage = self.checklist_stage
         if stage is None:
-            return "—"
+            return _("no mentor named yet")
         return _("day %(stage)s") % {"stage": stage} if stage else _("started")
 
     @property
@@ -411,6 +412,7 @@ class Column:
     numeric: bool = False
     href: str = ""  # the header's sort link
     aria_sort: str = ""  # ascending / descending on the current sort column
+    vertical: bool = False  # a narrow column whose header is set vertically, like the modules'
 
 
 @dataclass
@@ -523,7 +525,7 @@ def dashboard_columns(*, shown: list[CourseModule], params: DashboardParams | No
         Column(_("Overall (%)"), "percent", numeric=True),
         Column(_("Average score (%)"), "score", numeric=True),
         Column(_("Next due"), "due"),
-        Column(_("Checklist stage"), numeric=True),
+        Column(_("Checklist stage"), numeric=True, vertical=True),
         *[Column(cm.module.display_title, f"module-{cm.module_id}", cm, numeric=True) for cm in shown],
     ]
     if params is not None:
