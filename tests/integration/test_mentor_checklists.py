@@ -80,6 +80,12 @@ class World:
         }
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The pages in English, so the messages read as the services write them (zh_Hans has its own test)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def world():
     publish()
@@ -361,3 +367,12 @@ def test_the_dashboard_and_the_export_show_the_persisted_checklist_stage(world):
     home = logged_in(a.recruit).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="home-checklist"' in home
     assert "2 of 3 signed off" in home
+
+
+def test_a_refusal_speaks_chinese_by_default(world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    a, _b = world
+    a.assign()
+    response = submit(a, "weekly-report", note="", link="ftp://example.com/x")
+    assert response.status_code == 400
+    assert "链接必须是以 http:// 或 https:// 开头的网址。" in response.content.decode()
