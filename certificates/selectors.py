@@ -14,6 +14,7 @@ from assessments.models import Attempt, AttemptPurpose, AttemptStatus
 from certificates.models import Certificate, CertificateStatus
 from certificates.rules import ModuleEvidence, rule_requirements
 from courses.models import Course, ModuleProgress, PassedVia
+from evaluation.models import RecruitChecklist
 
 # A certificate can be renewed from this long before it expires: reminders go out then, and the rule's
 # assessments can be taken again with a fresh allowance of attempts.
@@ -21,6 +22,13 @@ RENEWAL_WINDOW = timedelta(days=30)
 
 # Codes are secrets.token_urlsafe(16): 22 characters. Anything else is not found without a query.
 CODE_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")
+
+
+def checklist_stage_reached(*, user_id: int, slug: str) -> int:
+    """The stage (0, 30, 60 or 90) of ``user_id``'s on-the-job checklist ``slug``, as persisted when their
+    mentor signs items off; 0 when they have none."""
+    row = RecruitChecklist.objects.filter(user_id=user_id, checklist__slug=slug).values_list("stage_reached")
+    return next(iter(row), (0,))[0]
 
 
 def drill_passed(*, user_id: int, ref: str, since: datetime | None = None) -> bool:

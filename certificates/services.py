@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from certificates import selectors
 from certificates.models import Certificate, CertificateEvent, CertificateState, CertificateStatus, EventKind
-from certificates.rules import RuleOutcome, certification_rule_check, rule_requirements
+from certificates.rules import RuleOutcome, certification_rule_check, rule_checklist, rule_requirements
 from courses.models import Course
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,9 @@ def _rule_check(*, user_id: int, rule: dict, since: datetime | None) -> RuleOutc
     slugs, refs = rule_requirements(rule)
     evidence = selectors.module_evidence(user_id=user_id, slugs=slugs, since=since)
     drills = {ref: selectors.drill_passed(user_id=user_id, ref=ref, since=since) for ref in refs}
-    return certification_rule_check(rule, evidence, drills)
+    checklist, _stage = rule_checklist(rule)
+    reached = selectors.checklist_stage_reached(user_id=user_id, slug=checklist) if checklist else 0
+    return certification_rule_check(rule, evidence, drills, checklist_reached=reached)
 
 
 def certification_evaluate(

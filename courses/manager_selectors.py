@@ -59,6 +59,7 @@ from courses.models import (
     SkillProgress,
 )
 from courses.schedule import due_date, is_overdue
+from evaluation.models import RecruitChecklist
 from trainingsite import charts
 
 HISTOGRAM_EDGES = (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001)
@@ -355,6 +356,19 @@ class RecruitRow:
         return f"{self.enrolment.percent:.0f}%"
 
     @property
+    def checklist_stage(self) -> int | None:
+        """The on-the-job checklist's stage (0, 30, 60, 90); None when no mentor has been named yet."""
+        return getattr(self.enrolment, "checklist_stage", None)
+
+    @property
+    def checklist_text(self) -> str:
+        """The stage in words, for the cell's tooltip and screen readers (the cell shows the number)."""
+        stage = self.checklist_stage
+        if stage is None:
+            return _("no mentor named yet")
+        return _("day %(stage)s") % {"stage": stage} if stage else _("started")
+
+    @property
     def score_text(self) -> str:
         score = self.enrolment.average_score
         return f"{score:.1f}%" if score is not None else "—"
@@ -395,6 +409,7 @@ class RecruitRow:
             float(e.percent),
             float(e.average_score) if e.average_score is not None else None,
             e.next_due_date,
+            self.checklist_stage,
             *modules,
         ]
 
@@ -407,6 +422,7 @@ class Column:
     numeric: bool = False
     href: str = ""  # the header's sort link
     aria_sort: str = ""  # ascending / descending on the current sort column
+    vertical: bool = False  # a narrow column whose header is set vertically, like the modules'
 
 
 @dataclass
@@ -532,6 +548,7 @@ def dashboard_columns(*, shown: list[CourseModule], params: DashboardParams | No
         Column(_("Overall (%)"), "percent", numeric=True),
         Column(_("Average score (%)"), "score", numeric=True),
         Column(_("Next due"), "due"),
+        Column(_("Checklist stage"), numeric=True, vertical=True),
         *[Column(cm.module.display_title, f"module-{cm.module_id}", cm, numeric=True) for cm in shown],
     ]
     if params is not None:
@@ -634,7 +651,11 @@ ROW_FIELDS = (
 
 
 def _page_rows(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
-    return enrolments.select_related("user").only(*ROW_FIELDS)
+    # The on-the-job checklist's persisted stage rides along in the same query (no query per page).
+    stage = (
+        RecruitChecklist.objects.filter(user_id=OuterRef("user_id")).order_by("-pk").values("stage_reached")
+    )
+    return enrolments.select_related("user").only(*ROW_FIELDS).annotate(checklist_stage=Subquery(stage[:1]))
 
 
 def _rows(enrolments: list[Enrolment], shown: list[CourseModule], today: date) -> list[RecruitRow]:

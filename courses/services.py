@@ -361,6 +361,11 @@ def _course_save(
             "pass_mark": cert.pass_mark,
             "validity_months": cert.validity_months,
             **no_test_out,
+            **(
+                {"checklist": cert.checklist, "checklist_stage": cert.checklist_stage}
+                if cert.checklist
+                else {}
+            ),
         }
         if cert
         else {},

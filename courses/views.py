@@ -12,6 +12,7 @@ from assessments import selectors as assessment_selectors
 from certificates import selectors as certificate_selectors
 from courses import selectors, services
 from courses.models import SkillArea
+from evaluation import mentor_selectors
 from trainingsite import charts
 from trainingsite.context_processors import pending_reviews
 
@@ -25,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     overview = selectors.home_overview(user=request.user)
     ctx = {
         "home": overview,
+        "checklists": mentor_selectors.recruit_checklists(user=request.user),
         "today": timezone.localdate(),
         "skills_chart": _skills_chart(overview.skills),
         "trend_chart": charts.line_chart(

@@ -23,4 +23,6 @@ HELP = {
     Kind.OVERDUE: _("When a required module is past its due date."),
     Kind.CERTIFICATE_EXPIRING: _("Thirty days before a certificate expires."),
     Kind.REVIEW_DUE: _("Once a day when review cards of modules you passed are due."),
+    Kind.CHECKLIST_SENT_BACK: _("When your mentor sends a checklist item back."),
+    Kind.CHECKLIST_OVERDUE: _("When an on-the-job checklist item (yours or a mentee's) is past its day."),
 }

@@ -13,6 +13,8 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("A module is overdue")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is expiring")
     REVIEW_DUE = "review_due", _("Today's review is ready")
+    CHECKLIST_SENT_BACK = "checklist_sent_back", _("A checklist item was sent back")
+    CHECKLIST_OVERDUE = "checklist_overdue", _("A checklist item is overdue")
 
 
 class Notification(models.Model):

@@ -59,6 +59,9 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
         level=_level(params.get("level")),
         due=_date(params.get("due")),
         expires=_date(params.get("expires")),
+        item=str(params.get("item") or ""),
+        mentor=str(params.get("mentor") or ""),
+        comment=str(params.get("comment") or ""),
     )
     if kind == Kind.GRADED:
         title = _("Result ready: %(title)s") % p
@@ -113,6 +116,14 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
             int(params.get("due") or 0),
         )
         return title, body % {"due": params.get("due") or 0}
+    if kind == Kind.CHECKLIST_SENT_BACK:
+        title = _("Sent back: %(item)s") % p
+        body = _("Your mentor %(mentor)s sent the checklist item %(item)s back: %(comment)s")
+        return title, body % p
+    if kind == Kind.CHECKLIST_OVERDUE:
+        title = _("Checklist item overdue: %(item)s") % p
+        body = _("The checklist item %(item)s of %(recruit)s was due on %(due)s and is not signed off yet.")
+        return title, body % p
     return str(kind), ""
 
 

@@ -385,6 +385,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=5),
         "options": {"expires": 6 * 3600},
     },
+    "notify-overdue-checklist-items": {
+        "task": "evaluation.tasks.notify_overdue_checklist_items",
+        "schedule": crontab(hour=8, minute=10),
+        "options": {"expires": 6 * 3600},
+    },
     # Overdue counts and the timeline of the cohort overviews move with the date: refresh every summary
     # just after midnight (the pages compute their own until then).
     "refresh-cohort-summaries": {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("author/", include("courses.author_urls")),
     path("", include("evaluation.urls")),
     path("", include("retention.urls")),
+    path("", include("evaluation.mentor_urls")),
     path("trainer/feedback/", include("evaluation.trainer_urls")),
     path("trainer/analysis/", include("assessments.analysis_urls")),
     path("trainer/", include("assessments.trainer_urls")),

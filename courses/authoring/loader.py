@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from django.utils.translation import gettext_noop as _
+
+from courses.authoring.checklist import STAGES, parse_checklist
 from courses.authoring.parser import parse_course, parse_module
-from courses.authoring.specs import ContentTree, Message
+from courses.authoring.specs import ContentTree, Message, message
 from courses.authoring.validate import validate_tree
 
 MAX_FILE_BYTES = 1_000_000
@@ -114,7 +117,9 @@ def load_tree(root: Path, paths: list[Path] | None = None) -> ContentTree:
                 tree.courses.append(course)
                 if _selected([f], paths):
                     picked_paths.add(course.path)
+    _checklists_load(root, tree, paths, picked_paths)
     validate_tree(tree)
+    _checklist_references(tree)
     # Positions come from the whole tree, so importing one module keeps the catalogue order.
     for position, spec in enumerate([*tree.modules]):
         spec.position = position
@@ -123,8 +128,89 @@ def load_tree(root: Path, paths: list[Path] | None = None) -> ContentTree:
     if paths is not None:
         tree.modules = [m for m in tree.modules if m.path in picked_paths]
         tree.courses = [c for c in tree.courses if c.path in picked_paths]
+        tree.checklists = [c for c in tree.checklists if c.path in picked_paths]
         files = {str(p.resolve()) for p in paths}
         tree.messages = [
             m for m in tree.messages if any(str((root / m.path).resolve()).startswith(f) for f in files)
         ]
     return tree
+
+
+def _checklists_load(root: Path, tree: ContentTree, paths: list[Path] | None, picked: set[str]) -> None:
+    """``checklists/<name>.md``: on-the-job checklists (courses/authoring/checklist.py)."""
+    folder = root / "checklists"
+    if not folder.is_dir():
+        return
+    seen: dict[str, str] = {}
+    for f in sorted(folder.glob("*.md")):
+        if f.name.startswith((".", "_")):
+            continue
+        name = str(f.relative_to(root))
+        text = _read(f, name, tree.messages)
+        if text is None:
+            continue
+        checklist, messages = parse_checklist(name, text)
+        tree.messages.extend(messages)
+        if checklist is None:
+            continue
+        if checklist.slug and checklist.slug in seen:
+            tree.messages.append(
+                message(
+                    name,
+                    checklist.key_lines.get("slug", 1),
+                    _("checklist slug '%(slug)s' is used twice (also in %(other)s)"),
+                    slug=checklist.slug,
+                    other=seen[checklist.slug],
+                )
+            )
+            continue
+        seen[checklist.slug] = name
+        checklist.source_hash = source_digest([(name, text)])
+        tree.checklists.append(checklist)
+        if _selected([f], paths):
+            picked.add(checklist.path)
+
+
+def _checklist_references(tree: ContentTree) -> None:
+    """A track's ``certification: checklist / checklist_stage`` names a checklist of the tree and a stage
+    of it that has items."""
+    checklists = {c.slug: c for c in tree.checklists}
+    for course in tree.courses:
+        cert = course.certification
+        if cert is None or not (cert.checklist or cert.checklist_stage):
+            continue
+        line = cert.line or course.line
+        checklist = checklists.get(cert.checklist)
+        if checklist is None:
+            tree.messages.append(
+                message(
+                    course.path,
+                    line,
+                    _("certification checklist '%(slug)s' is not in content/checklists"),
+                    slug=cert.checklist,
+                )
+            )
+        elif cert.checklist_stage not in STAGES:
+            tree.messages.append(
+                message(course.path, line, _("certification checklist_stage must be 30, 60 or 90"))
+            )
+        elif not checklist.stage_items(cert.checklist_stage):
+            tree.messages.append(
+                message(
+                    course.path,
+                    line,
+                    _("checklist '%(slug)s' has no items for stage %(stage)d"),
+                    slug=cert.checklist,
+                    stage=cert.checklist_stage,
+                )
+            )
+        elif checklist.level != course.level:
+            tree.messages.append(
+                message(
+                    course.path,
+                    line,
+                    _("checklist '%(slug)s' is for level %(value)s, not the track's level"),
+                    slug=cert.checklist,
+                    value=checklist.level,
+                )
+            )

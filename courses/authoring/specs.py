@@ -294,6 +294,8 @@ class Certification:
     pass_mark: int = 0
     validity_months: int = 0
     line: int = 0
+    checklist: str = ""  # the slug of an on-the-job checklist (content/checklists/) …
+    checklist_stage: int = 0  # … whose stage (30, 60 or 90) must be signed off; 0: none
 
 
 @dataclass
@@ -321,6 +323,7 @@ class ContentTree:
     modules: list[Module] = field(default_factory=list)
     courses: list[Course] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    checklists: list = field(default_factory=list)  # courses.authoring.checklist.Checklist
 
     @property
     def errors(self) -> list[Message]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -26,6 +27,8 @@ from courses.authoring.loader import load_tree
 from courses.demo import demo_populate
 from courses.models import Course, CourseModule, Level, Module
 from courses.services import content_import
+from evaluation.mentor_services import checklists_publish
+from evaluation.models import RecruitChecklist
 from retention import services as retention_services
 from retention.models import ReviewCard
 from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: F401 - one browser, the suite's own
@@ -171,6 +174,7 @@ def _real_content() -> None:
     tree.messages = [m for m in tree.messages if not rule_of(m)]
     assert not tree.errors
     content_import(tree=tree)
+    checklists_publish(specs=tree.checklists)
 
 
 def _open_drill(user, module: str, kind: str) -> Attempt:
@@ -190,6 +194,8 @@ def site(tmp_path, settings):
     trainer = make_user("trainer@demo.local", Role.TRAINER, display_name="王老师")
     manager = make_user("manager@demo.local", Role.MANAGER, display_name="陈经理")
     cohort = demo_populate(recruit=recruit, manager=manager, trainer=trainer)
+    call_command("seed_demo_mentors", verbosity=0)  # the demo trainer mentors four recruits
+    mentee = RecruitChecklist.objects.filter(mentorship__mentor=trainer).order_by("pk").first()
     # The demo's most advanced peer has worked through the whole junior track; the certificate is theirs.
     holder = User.objects.get(email="recruit01@demo.local")
     certificate = Certificate.objects.filter(user=holder).first() or Certificate.objects.create(
@@ -245,6 +251,7 @@ def site(tmp_path, settings):
             holder,
             [
                 ("home", "/"),
+                ("checklist", "/checklist/"),
                 ("tracks", "/tracks/"),
                 ("track", "/tracks/junior/"),
                 ("catalogue", "/modules/"),
@@ -270,6 +277,8 @@ def site(tmp_path, settings):
             trainer,
             [
                 ("trainer-home", "/"),
+                ("mentees", "/mentor/"),
+                ("mentee", f"/mentor/{mentee.pk}/"),
                 ("review-queue", "/trainer/reviews/"),
                 ("review", f"/trainer/reviews/{review.pk}/"),
                 ("trainer-attempts", "/trainer/attempts/"),
@@ -297,6 +306,7 @@ def site(tmp_path, settings):
                 ("heat-map-nine", f"/manager/cohorts/{wide.pk}/"),
                 ("people", f"/manager/cohorts/{c}/people/"),
                 ("group-bots", f"/manager/cohorts/{c}/bots/"),
+                ("mentors", f"/manager/cohorts/{c}/mentors/"),
                 ("person", f"/manager/cohorts/{c}/recruits/{peers[0]}/"),
                 ("compare", f"/manager/cohorts/{c}/compare/?" + "&".join(f"recruit={p}" for p in peers)),
                 ("new-cohort", "/manager/cohorts/new/"),

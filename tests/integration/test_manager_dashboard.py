@@ -162,9 +162,17 @@ def test_filters_by_status_overdue_and_skill_area(manager, cohort):
     # A skill area shows only its modules' columns.
     html = page(client, cohort, "skill=management")
     headers = table_headers(html)
-    assert headers[:6] == ["Recruit", "Email", "Status", "Overall (%)", "Average score (%)", "Next due"]
-    assert headers[6:] == ["Module 2: Community management"]
-    assert len(table_headers(page(client, cohort))) == 6 + 4
+    assert headers[:7] == [
+        "Recruit",
+        "Email",
+        "Status",
+        "Overall (%)",
+        "Average score (%)",
+        "Next due",
+        "Checklist stage",
+    ]
+    assert headers[7:] == ["Module 2: Community management"]
+    assert len(table_headers(page(client, cohort))) == 7 + 4
 
 
 def test_pages_out_of_range_and_bad_parameters_get_a_message_and_the_defaults(manager, cohort):
@@ -211,7 +219,7 @@ def test_the_page_speaks_chinese_by_default(manager, cohort):
     html = page(logged_in(manager), cohort, language="zh-hans")
     assert "zh-CN" in html
     headers = table_headers(html)
-    assert headers[6:] == ["模块 1：社群基础", "模块 2：社群管理", "模块 3：拉新增长", "模块 4：数据分析"]
+    assert headers[7:] == ["模块 1：社群基础", "模块 2：社群管理", "模块 3：拉新增长", "模块 4：数据分析"]
 
 
 def test_an_empty_cohort_renders(course, manager):

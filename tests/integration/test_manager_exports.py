@@ -70,8 +70,8 @@ def test_csv_export_has_a_bom_and_the_dashboards_header_and_rows(course, manager
     body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:6] == header[:6]
-    assert len(rows[0]) == 6 + 5 * (len(header) - 6)  # score, attempts, passed, tested out, overdue
+    assert rows[0][:7] == header[:7]
+    assert len(rows[0]) == 7 + 5 * (len(header) - 7)  # score, attempts, passed, tested out, overdue
     assert [r[1] for r in rows[1:]] == emails
 
 
@@ -83,7 +83,7 @@ def test_xlsx_export_opens_in_a_spreadsheet_library_with_the_same_rows(course, m
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
-    assert rows[0][:6] == header[:6]
+    assert rows[0][:7] == header[:7]
     assert [r[1] for r in rows[1:]] == emails
     e = Enrolment.objects.select_related("user").get(user__email=emails[0])
     assert rows[1][3] == float(e.percent)
@@ -108,16 +108,16 @@ def test_module_score_attempts_passed_and_overdue_are_number_cells(course, manag
     checked = 0
     for cells, row in zip(sheet, csv_rows, strict=True):
         email = cells[1].value
-        score, attempts, passed, overdue = cells[6:10]
+        score, attempts, passed, overdue = cells[7:11]
         assert [c.data_type for c in (attempts, passed, overdue)] == ["n", "n", "n"]
         assert overdue.value in (0, 1)
         if email in progress:
             p = progress[email]
-            assert attempts.value == p.attempts == int(row[7])
+            assert attempts.value == p.attempts == int(row[8])
             assert passed.value == int(p.passed)
             if p.score is not None:
                 assert score.data_type == "n"
-                assert score.value == float(p.score) == float(row[6])
+                assert score.value == float(p.score) == float(row[7])
                 checked += 1
     assert checked > 0
 
@@ -131,7 +131,7 @@ def test_the_export_follows_the_skill_filter_and_speaks_the_managers_language(co
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][6:] == [
+    assert rows[0][7:] == [
         "模块 2：社群管理：得分（%）",
         "模块 2：社群管理：尝试次数",
         "模块 2：社群管理：已通过（1 = 是）",
@@ -196,7 +196,7 @@ def test_a_large_export_runs_as_a_job_with_progress_and_only_its_owner_downloads
     file = client.get(download)
     assert file.status_code == 200
     rows = [list(r) for r in load_workbook(io.BytesIO(b"".join(file.streaming_content))).active.values]
-    assert rows[0][:6] == header[:6]
+    assert rows[0][:7] == header[:7]
     assert [r[1] for r in rows[1:]] == emails
     assert (manager_services.export_dir() / f"{job.public_id}.xlsx").is_file()
     # The other manager of the same cohort did not ask for it: 404, like a recruit.
@@ -265,7 +265,7 @@ def test_a_501_recruit_export_is_written_by_a_real_worker_on_the_reports_queue(
     assert "courses.tasks.run_export" in celery_worker_process.log.read_text()
     file = client.get(reverse("manager_export_download", args=[job.public_id]))
     rows = [list(r) for r in load_workbook(io.BytesIO(b"".join(file.streaming_content))).active.values]
-    assert rows[0][:6] == header[:6]
+    assert rows[0][:7] == header[:7]
     assert [r[1] for r in rows[1:]] == emails
 
 

@@ -92,3 +92,20 @@ def test_the_demo_feedback_fills_the_trainers_report_once(seeded, client):
     call_command("seed_demo_feedback", stdout=again)
     assert "0 rating(s) recorded" in again.getvalue()
     assert ModuleFeedback.objects.count() == recorded
+
+
+def test_the_demo_mentor_has_checklists_in_progress_once(seeded, client):
+    from evaluation.mentor_services import checklists_publish
+    from evaluation.models import ItemEvent, ItemStatus, RecruitChecklist
+
+    checklists_publish(specs=load_tree(ROOT / "content").checklists)
+    call_command("seed_demo_mentors", stdout=io.StringIO())
+    runs = RecruitChecklist.objects.filter(mentorship__mentor__email="trainer@demo.local")
+    assert runs.count() == 4
+    statuses = set(runs.values_list("items__status", flat=True))
+    assert {ItemStatus.SIGNED_OFF, ItemStatus.SUBMITTED, ItemStatus.SENT_BACK, ItemStatus.OPEN} <= statuses
+    events = ItemEvent.objects.count()
+    call_command("seed_demo_mentors", stdout=io.StringIO())
+    assert ItemEvent.objects.count() == events
+    client.force_login(runs.first().mentorship.mentor)
+    assert client.get("/mentor/").status_code == 200

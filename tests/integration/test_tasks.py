@@ -33,6 +33,7 @@ POLICY = {
     "notifications.tasks.notify_due_dates": ("notifications", DB, 30, 600, 5),
     "notifications.tasks.notify_expiring_certificates": ("notifications", DB, 30, 600, 5),
     "notifications.tasks.send_pending_notification_emails": ("notifications", DB, 30, 600, 3),
+    "evaluation.tasks.notify_overdue_checklist_items": ("notifications", DB, 30, 600, 5),
     "trainingsite.celery.noop": ("grading", set(), None, None, 3),
     "retention.tasks.grade_review_answer": ("grading", DB, 2, 60, 8),
     "retention.tasks.sweep_review_answers": ("grading", DB, 2, 60, 3),

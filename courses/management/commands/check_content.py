@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 self.stdout.write(message.localized_line())
         errors, warnings, notes = len(tree.errors), len(tree.warnings), len(tree.notes)
         summary = (
-            f"{len(tree.modules)} modules, {len(tree.courses)} courses: "
+            f"{len(tree.modules)} modules, {len(tree.courses)} courses, {len(tree.checklists)} checklists: "
             f"{errors} errors, {warnings} warnings, {notes} notes"
         )
         if errors:

@@ -3,9 +3,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from courses.authoring.loader import load_tree
 from courses.services import ContentError, content_import
+from evaluation.mentor_services import checklists_publish
 
 
 class Command(BaseCommand):
@@ -39,14 +41,19 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         try:
-            report = content_import(tree=tree, on_progress=progress, protect_site_versions=not force_files)
+            # One transaction for modules, tracks and checklists: all or nothing.
+            with transaction.atomic():
+                report = content_import(
+                    tree=tree, on_progress=progress, protect_site_versions=not force_files
+                )
+                checklists = checklists_publish(specs=tree.checklists)
         except ContentError as exc:
             for message in exc.messages:
                 self.stderr.write(str(message))
             raise CommandError(f"{len(exc.messages)} errors: nothing was imported") from None
         if tty:
             sys.stderr.write("\n")
-        for line in report.published:
+        for line in [*report.published, *checklists.published]:
             self.stdout.write(f"published {line}")
         for slug in report.kept:
             self.stdout.write(
@@ -54,5 +61,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"{len(report.published)} published, {len(report.unchanged)} unchanged, {len(report.kept)} kept, "
-            f"{len(report.courses_changed)} courses updated, {report.retired_questions} questions retired"
+            f"{len(report.courses_changed)} courses updated, {report.retired_questions} questions retired, "
+            f"{len(checklists.published)} checklists published"
         )
