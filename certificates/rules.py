@@ -27,13 +27,14 @@ def rule_requirements(rule: dict) -> tuple[list[str], list[str]]:
 
 
 def certification_rule_check(
-    rule: dict, modules: dict[str, ModuleEvidence], drills: dict[str, bool]
+    rule: dict, modules: dict[str, ModuleEvidence], drills: dict[str, bool], defence_passed: bool = False
 ) -> RuleOutcome:
     """Decide whether the evidence meets ``rule`` ({modules, drills, pass_mark, validity_months}).
 
     Every required module must have its quiz passed (the module's own mark) with a score at or above the
     rule's ``pass_mark`` (docs/authoring.md: the rule's mark overrides the modules' marks when higher), and
-    every required drill must be passed. A rule that requires nothing certifies nobody.
+    every required drill must be passed; a rule with ``defence: true`` also needs a passed 转正答辩 (the
+    final result of the recruit's latest defence). A rule that requires nothing certifies nobody.
     """
     required_modules, required_drills = rule_requirements(rule)
     pass_mark = Decimal(str(rule.get("pass_mark") or 0))
@@ -55,4 +56,8 @@ def certification_rule_check(
     if not required_modules and not required_drills:
         missing.append("the rule requires nothing")
     snapshot = {"pass_mark": str(pass_mark), "modules": module_rows, "drills": drill_rows}
+    if rule.get("defence"):
+        snapshot["defence"] = {"passed": defence_passed}
+        if not defence_passed:
+            missing.append("defence")
     return RuleOutcome(met=not missing, snapshot=snapshot, missing=missing)

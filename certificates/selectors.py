@@ -14,6 +14,7 @@ from assessments.models import Attempt, AttemptStatus
 from certificates.models import Certificate, CertificateStatus
 from certificates.rules import ModuleEvidence, rule_requirements
 from courses.models import Course, ModuleProgress
+from evaluation.defence_models import Defence, DefenceStatus
 
 # A certificate can be renewed from this long before it expires: reminders go out then, and the rule's
 # assessments can be taken again with a fresh allowance of attempts.
@@ -21,6 +22,17 @@ RENEWAL_WINDOW = timedelta(days=30)
 
 # Codes are secrets.token_urlsafe(16): 22 characters. Anything else is not found without a query.
 CODE_RE = re.compile(r"[A-Za-z0-9_-]{16,32}")
+
+
+def defence_passed(*, user_id: int) -> bool:
+    """Whether the final result of ``user_id``'s latest finished 转正答辩 passed (the stored result)."""
+    passed = (
+        Defence.objects.filter(recruit_id=user_id, status=DefenceStatus.FINAL)
+        .order_by("-scheduled_at", "-pk")
+        .values_list("passed", flat=True)
+        .first()
+    )
+    return bool(passed)
 
 
 def drill_passed(*, user_id: int, ref: str, since: datetime | None = None) -> bool:

@@ -33,7 +33,8 @@ def _rule_check(*, user_id: int, rule: dict, since: datetime | None) -> RuleOutc
     slugs, refs = rule_requirements(rule)
     evidence = selectors.module_evidence(user_id=user_id, slugs=slugs, since=since)
     drills = {ref: selectors.drill_passed(user_id=user_id, ref=ref, since=since) for ref in refs}
-    return certification_rule_check(rule, evidence, drills)
+    defence = selectors.defence_passed(user_id=user_id) if rule.get("defence") else False
+    return certification_rule_check(rule, evidence, drills, defence_passed=defence)
 
 
 def certification_evaluate(

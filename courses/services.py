@@ -353,6 +353,7 @@ def _course_save(
             "drills": cert.drills,
             "pass_mark": cert.pass_mark,
             "validity_months": cert.validity_months,
+            **({"defence": True} if cert.defence else {}),
         }
         if cert
         else {},

@@ -56,3 +56,13 @@ class ModuleFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback of user {self.user_id} on version {self.version_id}"
+
+
+from evaluation.defence_models import (  # noqa: E402,F401  (the defence models, registered with this app)
+    Defence,
+    DefenceRubric,
+    DefenceRubricVersion,
+    DefenceScore,
+    DefenceScoreChange,
+    PanelMember,
+)

@@ -12,6 +12,8 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("A module is due soon")
     OVERDUE = "overdue", _("A module is overdue")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate is expiring")
+    DEFENCE_SCHEDULED = "defence_scheduled", _("You are on a defence panel")
+    DEFENCE_RESULT = "defence_result", _("A defence result is final")
 
 
 class Notification(models.Model):

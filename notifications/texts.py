@@ -59,6 +59,8 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
         level=_level(params.get("level")),
         due=_date(params.get("due")),
         expires=_date(params.get("expires")),
+        when=str(params.get("when") or ""),
+        result=str(params.get("result") or ""),
     )
     if kind == Kind.GRADED:
         title = _("Result ready: %(title)s") % p
@@ -102,6 +104,20 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
             "Your certificate %(title)s expires on %(expires)s. After that, passing the track's modules "
             "again renews it."
         )
+        return title, body % p
+    if kind == Kind.DEFENCE_SCHEDULED:
+        title = _("Defence panel: %(recruit)s") % p
+        body = _(
+            "You are on the panel of %(recruit)s's probation defence (转正答辩) on %(when)s. Score it on the "
+            "defence's page; you see the others' scores after you submit your own."
+        )
+        return title, body % p
+    if kind == Kind.DEFENCE_RESULT:
+        title = _("Your defence result: %(result)s%%") % p
+        if params.get("passed"):
+            body = _("The panel's result of your probation defence is %(result)s%%: passed.")
+        else:
+            body = _("The panel's result of your probation defence is %(result)s%%: not passed.")
         return title, body % p
     return str(kind), ""
 

@@ -53,7 +53,7 @@ MODULE_KEYS = (
 )
 COURSE_KEYS = ("slug", "title", "title_en", "summary", "summary_en", "level", "modules", "certification")
 COURSE_MODULE_KEYS = ("slug", "required", "due_days")
-CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months")
+CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months", "defence")
 
 # Extra drill settings a drill kind may interpret; they are kept in ``Drill.options``.
 DRILL_OPTIONS: tuple[str, ...] = ("attempts", "wait_minutes", "grader")
@@ -1147,5 +1147,6 @@ def _certification(
         drills=cert.strings("drills"),
         pass_mark=cert.integer("pass_mark", 0),
         validity_months=cert.integer("validity_months", 0),
+        defence=cert.boolean("defence", False),
         line=line,
     )

@@ -291,6 +291,7 @@ class Certification:
     drills: list[str] = field(default_factory=list)  # "module-slug/drill-id"
     pass_mark: int = 0
     validity_months: int = 0
+    defence: bool = False  # a passed 转正答辩 is required too (intermediate and up)
     line: int = 0
 
 

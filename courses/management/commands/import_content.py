@@ -3,9 +3,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from courses.authoring.loader import load_tree
 from courses.services import ContentError, content_import
+from evaluation.defence_rubric import rubrics_load
+from evaluation.defence_services import rubrics_import
 
 
 class Command(BaseCommand):
@@ -24,6 +27,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[str], root: str, force_files: bool = False, **options):
         tree = load_tree(Path(root), [Path(p) for p in paths] or None)
+        rubrics, rubric_messages = rubrics_load(Path(root)) if not paths else ([], [])
+        tree.messages.extend(rubric_messages)  # all or nothing: a bad rubric stops the whole import
         for message in tree.warnings:
             self.stderr.write(str(message))
         total = len(tree.modules)
@@ -39,7 +44,11 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         try:
-            report = content_import(tree=tree, on_progress=progress, protect_site_versions=not force_files)
+            with transaction.atomic():
+                report = content_import(
+                    tree=tree, on_progress=progress, protect_site_versions=not force_files
+                )
+                rubrics_published = rubrics_import(rubrics=rubrics)
         except ContentError as exc:
             for message in exc.messages:
                 self.stderr.write(str(message))
@@ -48,6 +57,8 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         for line in report.published:
             self.stdout.write(f"published {line}")
+        for line in rubrics_published:
+            self.stdout.write(f"published defence rubric {line}")
         for slug in report.kept:
             self.stdout.write(
                 f"kept (edited in site) {slug}: its file differs; --force-files publishes the file"
