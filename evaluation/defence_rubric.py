@@ -188,9 +188,9 @@ def _criteria(
                     message(
                         path,
                         current["line"],
-                        _("criterion '%(id)s' has no description for level %(level)s"),
+                        _("criterion '%(id)s' has no description for level %(number)s"),
                         id=current["id"],
-                        level=level,
+                        number=level,
                     )
                 )
         if all(level in current["levels"] for level in LEVELS):
@@ -253,15 +253,15 @@ def _criteria(
             level = int(level_match.group("level"))
             text = level_match.group("text").strip()
             if level not in LEVELS:
-                errors.append(message(path, number, _("levels are 1 to 4, not %(level)s"), level=level))
+                errors.append(message(path, number, _("levels are 1 to 4, not %(number)s"), number=level))
             elif level in current["levels"]:
                 errors.append(
                     message(
-                        path, number, _("level %(level)s is described twice in this criterion"), level=level
+                        path, number, _("level %(number)s is described twice in this criterion"), number=level
                     )
                 )
             elif not text:
-                errors.append(message(path, number, _("level %(level)s has no description"), level=level))
+                errors.append(message(path, number, _("level %(number)s has no description"), number=level))
             elif len(text) > MAX_LEVEL_CHARS:
                 errors.append(
                     message(
