@@ -160,3 +160,27 @@ def defences_for_user(*, user: User) -> tuple[list[PanelMember], list[Defence]]:
 def rubric_versions_current() -> list[DefenceRubricVersion]:
     """The rubric versions a new defence can use: each rubric's current one."""
     return list(DefenceRubricVersion.objects.filter(rubric__current_version_id=F("pk")).order_by("title"))
+
+
+def defence_latest_for_recruit(*, user: User) -> Defence | None:
+    """The recruit's latest defence with its panel (2 queries; 1 when there is none)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Defence.objects.filter(recruit=user)
+        .select_related("rubric_version")
+        .prefetch_related(Prefetch("panel", queryset=PanelMember.objects.select_related("user")))
+        .order_by("-scheduled_at", "-pk")
+        .first()
+    )
+
+
+def cohort_defences(*, cohort_id: int) -> dict[int, Defence]:
+    """The latest defence per recruit of one cohort (the caller already scoped the cohort): 1 query."""
+    rows = (
+        Defence.objects.filter(cohort_id=cohort_id)
+        .order_by("recruit_id", "-scheduled_at", "-pk")
+        .distinct("recruit_id")
+        .only("id", "recruit_id", "scheduled_at", "status", "percent", "passed", "flagged")
+    )
+    return {d.recruit_id: d for d in rows}

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 PINNED = {
     "cohorts": 3,
     "cohort_create": 3,
-    "overview": 8,
-    "overview_sorted": 8,
+    "overview": 9,  # … and the latest 转正答辩 of each recruit shown (one query)
+    "overview_sorted": 9,
     "people": 7,
     "recruit": 9,  # enrolment, modules, skill areas, attempts with drills, certificates…
     "attempt": 5,
@@ -66,4 +66,36 @@ def test_manager_page_query_counts_are_pinned_and_do_not_grow(tmp_path, settings
     assert Attempt.objects.filter(user_id=large.recruits[0]).count() != Attempt.objects.filter(
         user_id=small.recruits[0]
     ).count() or len(large.recruits) > len(small.recruits)
+    _defences_for(large)
     assert measure(large) == PINNED
+
+
+def _defences_for(side) -> None:
+    """A final and a scheduled 转正答辩 on the larger side, so the defence column is read with data."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from evaluation.defence_models import Defence, DefenceRubric, DefenceRubricVersion
+
+    rubric = DefenceRubric.objects.create(slug="count-rubric")
+    version = DefenceRubricVersion.objects.create(
+        rubric=rubric, number=1, source_hash="x", title="评分表", pass_percent=60, criteria=[]
+    )
+    now = timezone.now()
+    Defence.objects.create(
+        cohort=side.cohort,
+        recruit_id=side.recruits[0],
+        rubric_version=version,
+        scheduled_at=now,
+        status="final",
+        percent=Decimal("75.0"),
+        passed=True,
+    )
+    Defence.objects.create(
+        cohort=side.cohort,
+        recruit_id=side.recruits[1],
+        rubric_version=version,
+        scheduled_at=now + timedelta(days=1),
+    )
