@@ -27,7 +27,7 @@ from tests.integration.test_manager_helpers import (
 pytestmark = pytest.mark.django_db
 
 # The cohort overview's queries, the session and user lookups (2) included. A change must be deliberate.
-OVERVIEW_QUERIES = 8
+OVERVIEW_QUERIES = 9  # … the latest 转正答辩 per recruit included
 
 
 @pytest.fixture
@@ -162,8 +162,8 @@ def test_filters_by_status_overdue_and_skill_area(manager, cohort):
     html = page(client, cohort, "skill=management")
     headers = table_headers(html)
     assert headers[:6] == ["Recruit", "Email", "Status", "Overall (%)", "Average score (%)", "Next due"]
-    assert headers[6:] == ["Module 2: Community management"]
-    assert len(table_headers(page(client, cohort))) == 6 + 4
+    assert headers[6:] == ["Module 2: Community management", "Defence"]
+    assert len(table_headers(page(client, cohort))) == 6 + 4 + 1
 
 
 def test_pages_out_of_range_and_bad_parameters_get_a_message_and_the_defaults(manager, cohort):
@@ -210,7 +210,13 @@ def test_the_page_speaks_chinese_by_default(manager, cohort):
     html = page(logged_in(manager), cohort, language="zh-hans")
     assert "zh-CN" in html
     headers = table_headers(html)
-    assert headers[6:] == ["模块 1：社群基础", "模块 2：社群管理", "模块 3：拉新增长", "模块 4：数据分析"]
+    assert headers[6:] == [
+        "模块 1：社群基础",
+        "模块 2：社群管理",
+        "模块 3：拉新增长",
+        "模块 4：数据分析",
+        "转正答辩",
+    ]
 
 
 def test_an_empty_cohort_renders(course, manager):
