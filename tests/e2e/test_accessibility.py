@@ -7,11 +7,13 @@ A full-page screenshot of each view goes to var/screenshots/pages/ (kept by CI, 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Role, User
 from assessments import drill_services, services
@@ -24,6 +26,14 @@ from courses.authoring.loader import load_tree
 from courses.demo import demo_populate
 from courses.models import Course, CourseModule, Level, Module
 from courses.services import content_import
+from evaluation.defence_models import DefenceRubricVersion
+from evaluation.defence_rubric import rubrics_load
+from evaluation.defence_services import (
+    defence_schedule,
+    defence_score_change,
+    defence_score_submit,
+    rubrics_import,
+)
 from tests.e2e.conftest import CHROMIUM_ARGS, SCREENSHOTS  # noqa: F401 - one browser, the suite's own
 from tests.integration.test_manager_helpers import make_cohort, make_user
 
@@ -227,6 +237,7 @@ def site(tmp_path, settings):
     question_id = analysed.pool.first().question_version.question_id
     peers = list(cohort.members.values_list("pk", flat=True)[:3])
     c = cohort.pk
+    final, scoring = _defences(cohort=cohort, manager=manager, trainer=trainer, holder=holder, peer=peers[1])
     return {
         "recruit": (
             holder,
@@ -249,6 +260,8 @@ def site(tmp_path, settings):
                 ("certificate", f"/certificates/{certificate.code}/"),
                 ("notifications", "/notifications/"),
                 ("preferences", "/notifications/preferences/"),
+                ("defences", "/defences/"),
+                ("defence", f"/defences/{final.pk}/"),
             ],
         ),
         "trainer": (
@@ -271,6 +284,8 @@ def site(tmp_path, settings):
                 ("author-list", "/author/"),
                 ("author-module", "/author/modules/content/"),
                 ("editor", "/author/modules/content/edit/"),
+                ("panels", "/defences/"),
+                ("defence-score", f"/defences/{scoring.pk}/"),
             ],
         ),
         "manager": (
@@ -284,6 +299,8 @@ def site(tmp_path, settings):
                 ("person", f"/manager/cohorts/{c}/recruits/{peers[0]}/"),
                 ("compare", f"/manager/cohorts/{c}/compare/?" + "&".join(f"recruit={p}" for p in peers)),
                 ("new-cohort", "/manager/cohorts/new/"),
+                ("defence-schedule", f"/manager/cohorts/{c}/defences/new/"),
+                ("defence-result", f"/defences/{final.pk}/"),
             ],
         ),
         "anonymous": (
@@ -298,6 +315,44 @@ def site(tmp_path, settings):
         ),
         "wide_cohort": wide,
     }
+
+
+def _defences(*, cohort, manager, trainer, holder, peer):
+    """A final 转正答辩 of the certified recruit (the panel disagrees on one criterion, one change audited)
+    and one the trainer has still to score."""
+    rubrics_import(rubrics=rubrics_load(REAL_CONTENT)[0])
+    version = DefenceRubricVersion.objects.get(rubric__slug="probation-defence")
+    when = timezone.now()
+    final = defence_schedule(
+        manager=manager,
+        cohort=cohort,
+        recruit_id=holder.pk,
+        panel_ids=[manager.pk, trainer.pk],
+        rubric_version_id=version.pk,
+        scheduled_at=when - timedelta(days=2),
+    )
+    for member, levels in zip(final.panel.order_by("pk"), ([4, 3, 3, 3], [2, 3, 4, 3]), strict=True):
+        defence_score_submit(
+            member_id=member.pk,
+            levels=dict(zip(version.criterion_ids, levels, strict=True)),
+            comment="数据扎实，复盘具体。",
+        )
+    defence_score_change(
+        member_id=final.panel.order_by("pk").last().pk,
+        acting_user=trainer,
+        criterion="communication",
+        level=4,
+        reason="复看录像后上调",
+    )
+    scoring = defence_schedule(
+        manager=manager,
+        cohort=cohort,
+        recruit_id=peer,
+        panel_ids=[trainer.pk, manager.pk],
+        rubric_version_id=version.pk,
+        scheduled_at=when + timedelta(days=3),
+    )
+    return final, scoring
 
 
 def _first_lesson(slug: str) -> str:
