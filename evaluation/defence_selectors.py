@@ -127,6 +127,9 @@ def defence_page(*, user: User, defence_id: int) -> DefencePage:
             .select_related("changed_by", "score")
             .order_by("changed_at", "pk")
         )
+        titles = {c["id"]: c["title"] for c in page.criteria}
+        for change in page.changes:
+            change.criterion_title = titles.get(change.score.criterion, change.score.criterion)
     if final and role in ("panel", "manager", "recruit") and (role != "panel" or may_see_sheets):
         stored = {row["id"]: row for row in defence.result.get("criteria", [])}
         page.rows = [{"criterion": c, **stored.get(c["id"], {})} for c in page.criteria]

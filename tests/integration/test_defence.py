@@ -34,6 +34,12 @@ WHEN = datetime(2027, 1, 15, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 CRITERIA = ["results", "review", "methods", "communication"]
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """The messages are asserted in English; one test reads them in Chinese, the site's default."""
+    client.cookies["django_language"] = "en"
+
+
 @pytest.fixture
 def rubric() -> DefenceRubricVersion:
     rubrics, messages = rubrics_load(CONTENT)
@@ -357,6 +363,10 @@ def test_scoring_twice_is_refused_with_a_message(client, cohort, people, recruit
     assert response.status_code == 400
     assert "already submitted" in response.content.decode()
     assert state(defence) == before
+    client.cookies["django_language"] = "zh-hans"
+    response = post_as(client, people[1][0], url, sheet([1, 1, 1, 1], "second"))
+    assert "你已经提交过这场答辩的评分。" in response.content.decode()
+    assert state(defence) == before
 
 
 def test_a_change_needs_a_reason_is_audited_and_recomputes_the_result(
@@ -477,5 +487,8 @@ def test_defence_pages_read_a_fixed_number_of_queries(
         with django_assert_num_queries(count):
             assert client.get(page).status_code == 200
     client.force_login(people[1][0])
+    with django_assert_num_queries(4):  # session, user, seats, own defences (none: no panel prefetch)
+        assert client.get(reverse("evaluation_defences")).status_code == 200
+    client.force_login(recruit)
     with django_assert_num_queries(5):  # session, user, seats, own defences and their panels
         assert client.get(reverse("evaluation_defences")).status_code == 200
