@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -128,7 +128,6 @@ def defence_schedule(
                 scheduled_by=manager,
             )
             PanelMember.objects.bulk_create([PanelMember(defence=defence, user_id=uid) for uid in panel])
-            when = formats.date_format(timezone.localtime(scheduled_at), "DATETIME_FORMAT")
             url = reverse("evaluation_defence", args=[defence.pk])
             notifications_create(
                 items=[
@@ -136,7 +135,7 @@ def defence_schedule(
                         user_id=uid,
                         kind=Kind.DEFENCE_SCHEDULED,
                         key=f"defence:{defence.pk}",
-                        params={"recruit": recruit.get_full_name() or recruit.username, "when": when},
+                        params={"recruit": str(recruit), "when": scheduled_at.isoformat()},
                         url=url,
                     )
                     for uid in panel

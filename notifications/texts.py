@@ -8,10 +8,10 @@ English. A missing param renders as an empty string, never as an error.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,17 @@ def _date(value: Any) -> str:
         return str(value or "")
 
 
+def _datetime(value: Any) -> str:
+    """An ISO date and time in the site's time zone, written the way the active language writes them."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "DATETIME_FORMAT")
+
+
 def _level(value: Any) -> str:
     try:
         return str(Level(value).label)
@@ -59,7 +70,7 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
         level=_level(params.get("level")),
         due=_date(params.get("due")),
         expires=_date(params.get("expires")),
-        when=str(params.get("when") or ""),
+        when=_datetime(params.get("when")),
         result=str(params.get("result") or ""),
     )
     if kind == Kind.GRADED:

@@ -492,3 +492,21 @@ def test_defence_pages_read_a_fixed_number_of_queries(
     client.force_login(recruit)
     with django_assert_num_queries(5):  # session, user, seats, own defences and their panels
         assert client.get(reverse("evaluation_defences")).status_code == 200
+
+
+def test_the_panels_notification_reads_in_each_readers_language(cohort, people, recruit, rubric):
+    from django.utils import translation
+
+    from notifications.texts import notification_text
+
+    defence = schedule(cohort, people, recruit, rubric, panel_size=2)
+    note = Notification.objects.filter(kind=Kind.DEFENCE_SCHEDULED, key=f"defence:{defence.pk}").first()
+    assert note.url == reverse("evaluation_defence", args=[defence.pk])
+    with translation.override("en"):
+        title, body = notification_text(note)
+    assert title == f"Defence panel: {recruit}"
+    assert "Jan. 15, 2027" in body
+    with translation.override("zh-hans"):
+        title, body = notification_text(note)
+    assert title == f"答辩评审：{recruit}"
+    assert "2027年1月15日" in body
