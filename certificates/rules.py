@@ -35,7 +35,11 @@ def rule_checklist(rule: dict) -> tuple[str, int]:
 
 
 def certification_rule_check(
-    rule: dict, modules: dict[str, ModuleEvidence], drills: dict[str, bool], checklist_reached: int = 0
+    rule: dict,
+    modules: dict[str, ModuleEvidence],
+    drills: dict[str, bool],
+    checklist_reached: int = 0,
+    defence_passed: bool = False,
 ) -> RuleOutcome:
     """Decide whether the evidence meets ``rule`` ({modules, drills, pass_mark, validity_months,
     no_test_out}).
@@ -45,7 +49,8 @@ def certification_rule_check(
     every required drill must be passed. A module the rule names in ``no_test_out`` must have been passed
     by its quiz: a tested-out pass does not count. A rule that names a checklist stage needs the recruit's
     mentor to have signed off every item up to that day (``checklist_reached``: the stage persisted for the
-    recruit). A rule that requires nothing certifies nobody.
+    recruit); a rule with ``defence: true`` also needs a passed 转正答辩 (the final result of the recruit's
+    latest defence). A rule that requires nothing certifies nobody.
     """
     required_modules, required_drills = rule_requirements(rule)
     pass_mark = Decimal(str(rule.get("pass_mark") or 0))
@@ -79,4 +84,8 @@ def certification_rule_check(
     snapshot = {"pass_mark": str(pass_mark), "modules": module_rows, "drills": drill_rows}
     if checklist:
         snapshot["checklist"] = {"slug": checklist, "stage": stage, "reached": checklist_reached}
+    if rule.get("defence"):
+        snapshot["defence"] = {"passed": defence_passed}
+        if not defence_passed:
+            missing.append("defence")
     return RuleOutcome(met=not missing, snapshot=snapshot, missing=missing)

@@ -14,6 +14,7 @@ from assessments.models import Attempt, AttemptPurpose, AttemptStatus
 from certificates.models import Certificate, CertificateStatus
 from certificates.rules import ModuleEvidence, rule_requirements
 from courses.models import Course, ModuleProgress, PassedVia
+from evaluation.defence_models import Defence, DefenceStatus
 from evaluation.models import RecruitChecklist
 
 # A certificate can be renewed from this long before it expires: reminders go out then, and the rule's
@@ -29,6 +30,17 @@ def checklist_stage_reached(*, user_id: int, slug: str) -> int:
     mentor signs items off; 0 when they have none."""
     row = RecruitChecklist.objects.filter(user_id=user_id, checklist__slug=slug).values_list("stage_reached")
     return next(iter(row), (0,))[0]
+
+
+def defence_passed(*, user_id: int) -> bool:
+    """Whether the final result of ``user_id``'s latest finished 转正答辩 passed (the stored result)."""
+    passed = (
+        Defence.objects.filter(recruit_id=user_id, status=DefenceStatus.FINAL)
+        .order_by("-scheduled_at", "-pk")
+        .values_list("passed", flat=True)
+        .first()
+    )
+    return bool(passed)
 
 
 def drill_passed(*, user_id: int, ref: str, since: datetime | None = None) -> bool:

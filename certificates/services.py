@@ -35,7 +35,8 @@ def _rule_check(*, user_id: int, rule: dict, since: datetime | None) -> RuleOutc
     drills = {ref: selectors.drill_passed(user_id=user_id, ref=ref, since=since) for ref in refs}
     checklist, _stage = rule_checklist(rule)
     reached = selectors.checklist_stage_reached(user_id=user_id, slug=checklist) if checklist else 0
-    return certification_rule_check(rule, evidence, drills, checklist_reached=reached)
+    defence = selectors.defence_passed(user_id=user_id) if rule.get("defence") else False
+    return certification_rule_check(rule, evidence, drills, checklist_reached=reached, defence_passed=defence)
 
 
 def certification_evaluate(

@@ -20,6 +20,7 @@ from html import escape
 from itertools import pairwise
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Avg,
@@ -572,7 +573,28 @@ def export_header(*, shown: list[CourseModule]) -> list[str]:
             _("%(module)s: tested out (1 = yes)") % {"module": title},
             _("%(module)s: overdue (1 = yes)") % {"module": title},
         ]
+    header += [_("Defence: date"), _("Defence: result (%)"), _("Defence: passed (1 = yes)")]
     return header
+
+
+def _defence_values(cohort_id: int, user_ids: list[int]) -> dict[int, list[Any]]:
+    """The export's defence cells of the latest 转正答辩 per recruit (one query). The model is looked up by
+    label, not imported: ``evaluation`` imports ``courses``, and this keeps that one-way."""
+    defence_model = apps.get_model("evaluation", "Defence")
+    rows = (
+        defence_model.objects.filter(cohort_id=cohort_id, recruit_id__in=user_ids)
+        .order_by("recruit_id", "-scheduled_at", "-pk")
+        .distinct("recruit_id")
+        .values_list("recruit_id", "scheduled_at", "percent", "passed")
+    )
+    return {
+        uid: [
+            timezone.localtime(at).date(),
+            float(percent) if percent is not None else None,
+            None if passed is None else int(passed),
+        ]
+        for uid, at, percent, passed in rows
+    }
 
 
 def sort_choices(*, shown: list[CourseModule]) -> list[tuple[str, str]]:
@@ -1058,7 +1080,7 @@ def _day_end(day: date) -> datetime:
 
 def dashboard_export_rows(*, query: DashboardQuery, chunk: int = 500) -> Iterator[list[Any]]:
     """The header, then every row the dashboard shows for ``query`` (all pages, same order), read in
-    chunks of ``chunk`` recruits: two queries per chunk."""
+    chunks of ``chunk`` recruits: three queries per chunk (the third, the recruits' defences)."""
     today = timezone.localdate()
     shown = query.shown
     yield export_header(shown=shown)
@@ -1066,8 +1088,9 @@ def dashboard_export_rows(*, query: DashboardQuery, chunk: int = 500) -> Iterato
     offset = 0
     while True:
         enrolments = list(ordered[offset : offset + chunk])
+        defences = _defence_values(query.cohort.pk, [e.user_id for e in enrolments])
         for row in _rows(enrolments, shown, today):
-            yield row.export_values()
+            yield [*row.export_values(), *defences.get(row.user.pk, [None, None, None])]
         if len(enrolments) < chunk:
             return
         offset += chunk

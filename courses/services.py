@@ -366,6 +366,7 @@ def _course_save(
                 if cert.checklist
                 else {}
             ),
+            **({"defence": True} if cert.defence else {}),
         }
         if cert
         else {},

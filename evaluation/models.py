@@ -232,3 +232,13 @@ class ItemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status} by {self.actor_id}"
+
+
+from evaluation.defence_models import (  # noqa: E402,F401  (the defence models, registered with this app)
+    Defence,
+    DefenceRubric,
+    DefenceRubricVersion,
+    DefenceScore,
+    DefenceScoreChange,
+    PanelMember,
+)

@@ -15,6 +15,8 @@ class Kind(models.TextChoices):
     REVIEW_DUE = "review_due", _("Today's review is ready")
     CHECKLIST_SENT_BACK = "checklist_sent_back", _("A checklist item was sent back")
     CHECKLIST_OVERDUE = "checklist_overdue", _("A checklist item is overdue")
+    DEFENCE_SCHEDULED = "defence_scheduled", _("You are on a defence panel")
+    DEFENCE_RESULT = "defence_result", _("A defence result is final")
 
 
 class Notification(models.Model):

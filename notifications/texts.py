@@ -8,10 +8,10 @@ English. A missing param renders as an empty string, never as an error.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,17 @@ def _date(value: Any) -> str:
         return str(value or "")
 
 
+def _datetime(value: Any) -> str:
+    """An ISO date and time in the site's time zone, written the way the active language writes them."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "DATETIME_FORMAT")
+
+
 def _level(value: Any) -> str:
     try:
         return str(Level(value).label)
@@ -62,6 +73,8 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
         item=str(params.get("item") or ""),
         mentor=str(params.get("mentor") or ""),
         comment=str(params.get("comment") or ""),
+        when=_datetime(params.get("when")),
+        result=str(params.get("result") or ""),
     )
     if kind == Kind.GRADED:
         title = _("Result ready: %(title)s") % p
@@ -123,6 +136,20 @@ def text_render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
     if kind == Kind.CHECKLIST_OVERDUE:
         title = _("Checklist item overdue: %(item)s") % p
         body = _("The checklist item %(item)s of %(recruit)s was due on %(due)s and is not signed off yet.")
+        return title, body % p
+    if kind == Kind.DEFENCE_SCHEDULED:
+        title = _("Defence panel: %(recruit)s") % p
+        body = _(
+            "You are on the panel of %(recruit)s's probation defence (转正答辩) on %(when)s. Score it on the "
+            "defence's page; you see the others' scores after you submit your own."
+        )
+        return title, body % p
+    if kind == Kind.DEFENCE_RESULT:
+        title = _("Your defence result: %(result)s%%") % p
+        if params.get("passed"):
+            body = _("The panel's result of your probation defence is %(result)s%%: passed.")
+        else:
+            body = _("The panel's result of your probation defence is %(result)s%%: not passed.")
         return title, body % p
     return str(kind), ""
 

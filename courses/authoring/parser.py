@@ -66,7 +66,15 @@ COURSE_KEYS = (
 # The daily spaced review's size a track may set (docs/retention.md); unset means the default, 5.
 REVIEW_CARDS_RANGE = (1, 50)
 COURSE_MODULE_KEYS = ("slug", "required", "due_days")
-CERTIFICATION_KEYS = ("modules", "drills", "pass_mark", "validity_months", "checklist", "checklist_stage")
+CERTIFICATION_KEYS = (
+    "modules",
+    "drills",
+    "pass_mark",
+    "validity_months",
+    "checklist",
+    "checklist_stage",
+    "defence",
+)
 
 # Extra drill settings a drill kind may interpret; they are kept in ``Drill.options``.
 DRILL_OPTIONS: tuple[str, ...] = ("attempts", "wait_minutes", "grader")
@@ -1199,6 +1207,7 @@ def _certification(
         drills=cert.strings("drills"),
         pass_mark=cert.integer("pass_mark", 0),
         validity_months=cert.integer("validity_months", 0),
+        defence=cert.boolean("defence", False),
         line=line,
         checklist=cert.text("checklist"),
         checklist_stage=cert.integer("checklist_stage", 0),

@@ -293,6 +293,7 @@ class Certification:
     drills: list[str] = field(default_factory=list)  # "module-slug/drill-id"
     pass_mark: int = 0
     validity_months: int = 0
+    defence: bool = False  # a passed 转正答辩 is required too (intermediate and up)
     line: int = 0
     checklist: str = ""  # the slug of an on-the-job checklist (content/checklists/) …
     checklist_stage: int = 0  # … whose stage (30, 60 or 90) must be signed off; 0: none

@@ -900,6 +900,13 @@ def _course(check: _Check, c: Course, modules: dict[str, Module], slugs: Counter
         check.error(path, line, _("certification pass_mark must be between 0 and 100"))
     if cert.validity_months < 0:
         check.error(path, line, _("validity_months cannot be negative"))
+    if cert.defence and c.level in LEVELS[:1]:
+        check.error(
+            path,
+            line,
+            _("certification defence: true is for intermediate tracks and up, not level '%(level)s'"),
+            level=c.level,
+        )
 
 
 def _no_test_out(check: _Check, c: Course, listed: Counter) -> None:

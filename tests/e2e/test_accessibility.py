@@ -27,6 +27,14 @@ from courses.authoring.loader import load_tree
 from courses.demo import demo_populate
 from courses.models import Course, CourseModule, Level, Module
 from courses.services import content_import
+from evaluation.defence_models import DefenceRubricVersion
+from evaluation.defence_rubric import rubrics_load
+from evaluation.defence_services import (
+    defence_schedule,
+    defence_score_change,
+    defence_score_submit,
+    rubrics_import,
+)
 from evaluation.mentor_services import checklists_publish
 from evaluation.models import RecruitChecklist
 from retention import services as retention_services
@@ -246,6 +254,7 @@ def site(tmp_path, settings):
     peers = list(cohort.members.values_list("pk", flat=True)[:3])
     c = cohort.pk
     bot_page_populate(cohort=cohort, manager=manager)
+    final, scoring = _defences(cohort=cohort, manager=manager, trainer=trainer, holder=holder, peer=peers[1])
     return {
         "recruit": (
             holder,
@@ -271,6 +280,8 @@ def site(tmp_path, settings):
                 ("preferences", "/notifications/preferences/"),
                 ("review", "/review/"),
                 ("review-card", f"/review/{served_card.public_id}/"),
+                ("defences", "/defences/"),
+                ("defence", f"/defences/{final.pk}/"),
             ],
         ),
         "trainer": (
@@ -295,6 +306,8 @@ def site(tmp_path, settings):
                 ("author-list", "/author/"),
                 ("author-module", "/author/modules/content/"),
                 ("editor", "/author/modules/content/edit/"),
+                ("panels", "/defences/"),
+                ("defence-score", f"/defences/{scoring.pk}/"),
             ],
         ),
         "manager": (
@@ -311,6 +324,8 @@ def site(tmp_path, settings):
                 ("compare", f"/manager/cohorts/{c}/compare/?" + "&".join(f"recruit={p}" for p in peers)),
                 ("new-cohort", "/manager/cohorts/new/"),
                 ("recall", f"/manager/cohorts/{c}/recall/"),
+                ("defence-schedule", f"/manager/cohorts/{c}/defences/new/"),
+                ("defence-result", f"/defences/{final.pk}/"),
             ],
         ),
         "anonymous": (
@@ -325,6 +340,44 @@ def site(tmp_path, settings):
         ),
         "wide_cohort": wide,
     }
+
+
+def _defences(*, cohort, manager, trainer, holder, peer):
+    """A final 转正答辩 of the certified recruit (the panel disagrees on one criterion, one change audited)
+    and one the trainer has still to score."""
+    rubrics_import(rubrics=rubrics_load(REAL_CONTENT)[0])
+    version = DefenceRubricVersion.objects.get(rubric__slug="probation-defence")
+    when = timezone.now()
+    final = defence_schedule(
+        manager=manager,
+        cohort=cohort,
+        recruit_id=holder.pk,
+        panel_ids=[manager.pk, trainer.pk],
+        rubric_version_id=version.pk,
+        scheduled_at=when - timedelta(days=2),
+    )
+    for member, levels in zip(final.panel.order_by("pk"), ([4, 3, 3, 3], [2, 3, 4, 3]), strict=True):
+        defence_score_submit(
+            member_id=member.pk,
+            levels=dict(zip(version.criterion_ids, levels, strict=True)),
+            comment="数据扎实，复盘具体。",
+        )
+    defence_score_change(
+        member_id=final.panel.order_by("pk").last().pk,
+        acting_user=trainer,
+        criterion="communication",
+        level=4,
+        reason="复看录像后上调",
+    )
+    scoring = defence_schedule(
+        manager=manager,
+        cohort=cohort,
+        recruit_id=peer,
+        panel_ids=[trainer.pk, manager.pk],
+        rubric_version_id=version.pk,
+        scheduled_at=when + timedelta(days=3),
+    )
+    return final, scoring
 
 
 def _first_lesson(slug: str) -> str:

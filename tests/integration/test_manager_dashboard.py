@@ -28,7 +28,9 @@ from tests.integration.test_manager_helpers import (
 pytestmark = pytest.mark.django_db
 
 # The cohort overview's queries, the session and user lookups (2) included. A change must be deliberate.
-OVERVIEW_QUERIES = 9  # 8, and one for the confidently wrong answers per skill area (#17)
+OVERVIEW_QUERIES = (
+    10  # 8, one for the confidently wrong answers per skill area (#17), one for the latest 转正答辩
+)
 
 
 @pytest.fixture
@@ -171,8 +173,8 @@ def test_filters_by_status_overdue_and_skill_area(manager, cohort):
         "Next due",
         "Checklist stage",
     ]
-    assert headers[7:] == ["Module 2: Community management"]
-    assert len(table_headers(page(client, cohort))) == 7 + 4
+    assert headers[7:] == ["Module 2: Community management", "Defence"]
+    assert len(table_headers(page(client, cohort))) == 7 + 4 + 1
 
 
 def test_pages_out_of_range_and_bad_parameters_get_a_message_and_the_defaults(manager, cohort):
@@ -219,7 +221,13 @@ def test_the_page_speaks_chinese_by_default(manager, cohort):
     html = page(logged_in(manager), cohort, language="zh-hans")
     assert "zh-CN" in html
     headers = table_headers(html)
-    assert headers[7:] == ["模块 1：社群基础", "模块 2：社群管理", "模块 3：拉新增长", "模块 4：数据分析"]
+    assert headers[7:] == [
+        "模块 1：社群基础",
+        "模块 2：社群管理",
+        "模块 3：拉新增长",
+        "模块 4：数据分析",
+        "转正答辩",
+    ]
 
 
 def test_an_empty_cohort_renders(course, manager):

@@ -71,7 +71,10 @@ def test_csv_export_has_a_bom_and_the_dashboards_header_and_rows(course, manager
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:7] == header[:7]
-    assert len(rows[0]) == 7 + 5 * (len(header) - 7)  # score, attempts, passed, tested out, overdue
+    assert header[-1] == "Defence"
+    # score, attempts, passed, tested out, overdue per module, then the defence's date, result and passed
+    assert len(rows[0]) == 7 + 5 * (len(header) - 8) + 3
+    assert rows[0][-3:] == ["Defence: date", "Defence: result (%)", "Defence: passed (1 = yes)"]
     assert [r[1] for r in rows[1:]] == emails
 
 
@@ -137,6 +140,9 @@ def test_the_export_follows_the_skill_filter_and_speaks_the_managers_language(co
         "模块 2：社群管理：已通过（1 = 是）",
         "模块 2：社群管理：免修通过（1 = 是）",
         "模块 2：社群管理：已逾期（1 = 是）",
+        "转正答辩：日期",
+        "转正答辩：结果（%）",
+        "转正答辩：已通过（1 = 是）",
     ]
     assert len(rows) == 9
 
@@ -286,3 +292,44 @@ def test_export_tasks_go_to_the_reports_queue(
     assert sent
     assert sent[0]["queue"] == "reports"
     assert app.amqp.router.route({}, "courses.tasks.run_export")["queue"].name == "reports"
+
+
+def test_the_export_carries_each_recruits_latest_defence(course, manager):
+    from datetime import datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from evaluation.defence_models import Defence, DefenceRubric, DefenceRubricVersion
+
+    cohort = make_cohort(course, [manager], 4, seed=2, email_prefix="defence")
+    users = [e.user for e in Enrolment.objects.filter(cohort=cohort).select_related("user").order_by("pk")]
+    version = DefenceRubricVersion.objects.create(
+        rubric=DefenceRubric.objects.create(slug="export-rubric"),
+        number=1,
+        source_hash="x",
+        title="评分表",
+        pass_percent=60,
+        criteria=[],
+    )
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for day, percent, passed in ((3, "40.0", False), (20, "81.3", True)):  # the later one counts
+        Defence.objects.create(
+            cohort=cohort,
+            recruit=users[0],
+            rubric_version=version,
+            scheduled_at=datetime(2027, 1, day, 10, tzinfo=shanghai),
+            status="final",
+            percent=Decimal(percent),
+            passed=passed,
+        )
+    Defence.objects.create(
+        cohort=cohort,
+        recruit=users[1],
+        rubric_version=version,
+        scheduled_at=datetime(2027, 2, 1, 9, tzinfo=shanghai),
+    )
+    body = b"".join(export(logged_in(manager), cohort, "csv", status="all").streaming_content)
+    rows = {r[1]: r[-3:] for r in csv.reader(io.StringIO(body.decode("utf-8-sig")))}
+    assert rows[users[0].email] == ["2027-01-20", "81.3", "1"]
+    assert rows[users[1].email] == ["2027-02-01", "", ""]
+    assert rows[users[2].email] == ["", "", ""]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 PINNED = {
     "cohorts": 3,
     "cohort_create": 3,
-    "overview": 9,  # … and the confidently wrong answers per skill area (#17), one aggregate
+    "overview": 10,  # … the confidently wrong answers per skill area (#17), the latest 转正答辩 per recruit
     "overview_sorted": 9,
     "people": 7,
     "recruit": 9,  # enrolment, modules, skill areas, attempts with drills, certificates…
@@ -70,4 +70,36 @@ def test_manager_page_query_counts_are_pinned_and_do_not_grow(tmp_path, settings
     Attempt.objects.filter(user_id__in=large.recruits, status="graded").update(
         confident_answers=3, confidently_wrong=1
     )
+    _defences_for(large)
     assert measure(large) == PINNED
+
+
+def _defences_for(side) -> None:
+    """A final and a scheduled 转正答辩 on the larger side, so the defence column is read with data."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from evaluation.defence_models import Defence, DefenceRubric, DefenceRubricVersion
+
+    rubric = DefenceRubric.objects.create(slug="count-rubric")
+    version = DefenceRubricVersion.objects.create(
+        rubric=rubric, number=1, source_hash="x", title="评分表", pass_percent=60, criteria=[]
+    )
+    now = timezone.now()
+    Defence.objects.create(
+        cohort=side.cohort,
+        recruit_id=side.recruits[0],
+        rubric_version=version,
+        scheduled_at=now,
+        status="final",
+        percent=Decimal("75.0"),
+        passed=True,
+    )
+    Defence.objects.create(
+        cohort=side.cohort,
+        recruit_id=side.recruits[1],
+        rubric_version=version,
+        scheduled_at=now + timedelta(days=1),
+    )

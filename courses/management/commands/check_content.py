@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from courses.authoring.loader import load_tree
+from evaluation.defence_rubric import rubrics_load
 
 
 class Command(BaseCommand):
@@ -23,6 +24,8 @@ class Command(BaseCommand):
     def handle(self, *args, paths: list[str], root: str, lang: str, **options):
         with translation.override(lang):
             tree = load_tree(Path(root), [Path(p) for p in paths] or None)
+            if not paths:
+                tree.messages.extend(rubrics_load(Path(root))[1])
             for message in tree.messages:
                 self.stdout.write(message.localized_line())
         errors, warnings, notes = len(tree.errors), len(tree.warnings), len(tree.notes)

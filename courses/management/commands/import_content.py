@@ -7,6 +7,8 @@ from django.db import transaction
 
 from courses.authoring.loader import load_tree
 from courses.services import ContentError, content_import
+from evaluation.defence_rubric import rubrics_load
+from evaluation.defence_services import rubrics_import
 from evaluation.mentor_services import checklists_publish
 
 
@@ -26,6 +28,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[str], root: str, force_files: bool = False, **options):
         tree = load_tree(Path(root), [Path(p) for p in paths] or None)
+        rubrics, rubric_messages = rubrics_load(Path(root)) if not paths else ([], [])
+        tree.messages.extend(rubric_messages)  # all or nothing: a bad rubric stops the whole import
         for message in tree.warnings:
             self.stderr.write(str(message))
         total = len(tree.modules)
@@ -41,12 +45,13 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         try:
-            # One transaction for modules, tracks and checklists: all or nothing.
+            # One transaction for modules, tracks, checklists and defence rubrics: all or nothing.
             with transaction.atomic():
                 report = content_import(
                     tree=tree, on_progress=progress, protect_site_versions=not force_files
                 )
                 checklists = checklists_publish(specs=tree.checklists)
+                rubrics_published = rubrics_import(rubrics=rubrics)
         except ContentError as exc:
             for message in exc.messages:
                 self.stderr.write(str(message))
@@ -55,6 +60,8 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
         for line in [*report.published, *checklists.published]:
             self.stdout.write(f"published {line}")
+        for line in rubrics_published:
+            self.stdout.write(f"published defence rubric {line}")
         for slug in report.kept:
             self.stdout.write(
                 f"kept (edited in site) {slug}: its file differs; --force-files publishes the file"
