@@ -89,3 +89,33 @@ def certification_rule_check(
         if not defence_passed:
             missing.append("defence")
     return RuleOutcome(met=not missing, snapshot=snapshot, missing=missing)
+
+
+RENEWAL_MIN_REVIEWS = 5  # answers per skill area in the renewal window before recall counts as evidence
+
+
+def recall_renewal_check(
+    rule: dict, reviews: dict[str, tuple[int, int]], areas: list[str]
+) -> tuple[bool, dict, list[str]]:
+    """Whether a certificate may be renewed on what the recruit still recalls instead of new quiz passes.
+
+    ``rule["renewal_recall"]`` is a percentage; ``reviews`` maps a skill area to (review answers graded since
+    the renewal window opened, how many of them were right) and ``areas`` are the skill areas of the rule's
+    required modules. Every area needs at least ``RENEWAL_MIN_REVIEWS`` answers, right at least that share of
+    the time. Observed recall, not FSRS's predicted retrievability: the prediction is near 100 % right after
+    any review, a wrong one included, so it would reward answering badly just before renewal. A rule without
+    the key never renews this way. Returns (met, snapshot, missing).
+    """
+    threshold = int(rule.get("renewal_recall") or 0)
+    if not threshold or not areas:
+        return False, {}, ["renewal by recall is not offered"]
+    rows, missing = {}, []
+    for area in sorted(set(areas)):
+        answered, right = reviews.get(area, (0, 0))
+        percent = round(Decimal(100 * right) / answered, 1) if answered else Decimal(0)
+        rows[area] = {"answers": answered, "right": right, "recall": str(percent)}
+        if answered < RENEWAL_MIN_REVIEWS:
+            missing.append(f"recall {area}: {answered} of {RENEWAL_MIN_REVIEWS} review answers")
+        elif percent < threshold:
+            missing.append(f"recall {area}: {percent} % < {threshold} %")
+    return not missing, {"threshold": threshold, "areas": rows}, missing

@@ -13,7 +13,7 @@ from accounts.models import User
 from assessments.models import Attempt, AttemptPurpose, AttemptStatus
 from certificates.models import Certificate, CertificateStatus
 from certificates.rules import ModuleEvidence, rule_requirements
-from courses.models import Course, ModuleProgress, PassedVia
+from courses.models import Course, Module, ModuleProgress, PassedVia
 from evaluation.defence_models import Defence, DefenceStatus
 from evaluation.models import RecruitChecklist
 
@@ -185,3 +185,35 @@ def certificate_evidence(*, certificate: Certificate) -> dict[str, list[dict]]:
             {"title": titles.get(tuple(r.partition("/")[::2]), r), **scores["drills"][r]} for r in refs
         ],
     }
+
+
+def skill_areas(*, slugs: list[str]) -> list[str]:
+    """The skill areas of the modules ``slugs`` names."""
+    return sorted(set(Module.objects.filter(slug__in=slugs).values_list("skill_area", flat=True)))
+
+
+def reviews_since(*, user_id: int, areas: list[str], since: datetime) -> dict[str, tuple[int, int]]:
+    """Per skill area: the user's spaced-review answers graded since ``since``, and how many were right (one
+    query; the retention app's model by label, so certificates imports nothing of it)."""
+    from django.apps import apps
+    from django.db.models import Count, Q
+
+    answers = apps.get_model("retention", "ReviewAnswer").objects.filter(
+        user_id=user_id, status="graded", graded_at__gte=since, card__skill_area__in=areas
+    )
+    rows = answers.values("card__skill_area").annotate(
+        n=Count("id"), right=Count("id", filter=Q(correct=True))
+    )
+    return {row["card__skill_area"]: (row["n"], row["right"]) for row in rows}
+
+
+def renewal_open(*, user_id: int, now: datetime | None = None) -> bool:
+    """Whether one of the user's certificates is in (or past) its renewal window and not yet renewed."""
+    now = now or timezone.now()
+    return Certificate.objects.filter(
+        user_id=user_id,
+        status=CertificateStatus.VALID,
+        replaced_by__isnull=True,
+        expires_at__isnull=False,
+        expires_at__lte=now + RENEWAL_WINDOW,
+    ).exists()

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from certificates import selectors
 from certificates.models import Certificate, CertificateEvent, CertificateState, CertificateStatus, EventKind
-from certificates.rules import RuleOutcome, certification_rule_check, rule_checklist, rule_requirements
+from certificates.rules import (
+    RuleOutcome,
+    certification_rule_check,
+    recall_renewal_check,
+    rule_checklist,
+    rule_requirements,
+)
 from courses.models import Course
 
 logger = logging.getLogger(__name__)
@@ -37,6 +43,23 @@ def _rule_check(*, user_id: int, rule: dict, since: datetime | None) -> RuleOutc
     reached = selectors.checklist_stage_reached(user_id=user_id, slug=checklist) if checklist else 0
     defence = selectors.defence_passed(user_id=user_id) if rule.get("defence") else False
     return certification_rule_check(rule, evidence, drills, checklist_reached=reached, defence_passed=defence)
+
+
+def _recall_renewal(*, user_id: int, rule: dict, since: datetime) -> RuleOutcome | None:
+    """A renewal earned by recall (``renewal_recall``): the rule still met by the recruit's standing passes,
+    and their spaced-review answers since the renewal window opened right often enough in every skill area
+    of the required modules (``rules.recall_renewal_check``). None when not offered or not met."""
+    if not rule.get("renewal_recall"):
+        return None
+    standing = _rule_check(user_id=user_id, rule=rule, since=None)
+    if not standing.met:
+        return None
+    areas = selectors.skill_areas(slugs=rule_requirements(rule)[0])
+    reviews = selectors.reviews_since(user_id=user_id, areas=areas, since=since)
+    met, snapshot, _missing = recall_renewal_check(rule, reviews, areas)
+    if not met:
+        return None
+    return RuleOutcome(met=True, snapshot={**standing.snapshot, "renewed_by_recall": snapshot})
 
 
 def certification_evaluate(
@@ -79,6 +102,8 @@ def certification_evaluate(
                 return latest
             renewal = _rule_check(user_id=user_id, rule=rule, since=opens)
             if not renewal.met:
+                renewal = _recall_renewal(user_id=user_id, rule=rule, since=opens)
+            if renewal is None or not renewal.met:
                 return latest
             return _certificate_issue(
                 course=course, user_id=user_id, outcome=renewal, replaces=latest, now=now

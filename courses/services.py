@@ -367,6 +367,7 @@ def _course_save(
                 else {}
             ),
             **({"defence": True} if cert.defence else {}),
+            **({"renewal_recall": cert.renewal_recall} if cert.renewal_recall else {}),
         }
         if cert
         else {},

@@ -17,6 +17,8 @@ from accounts.models import User
 from assessments.grading import InvalidAnswer
 from assessments.grading.questions import QUESTION_GRADERS, check_answer, grade_question
 from assessments.models import QuestionVersion, QuizQuestion
+from certificates import selectors as certificate_selectors
+from certificates.tasks import evaluate_for_user_on_commit
 from courses.models import Cohort, CohortMembership, Module, ModuleProgress
 from notifications.models import Kind
 from notifications.services import NotificationSpec, notifications_create
@@ -243,6 +245,9 @@ def review_answer_grade(*, answer_id: int) -> ReviewAnswer | None:
         )
         ReviewDay.objects.get_or_create(user_id=row.user_id, day=timezone.localdate(row.submitted_at))
         recall_refresh(user_ids=[row.user_id])
+        if certificate_selectors.renewal_open(user_id=row.user_id):
+            # A track may renew on recall (``renewal_recall``): evaluate after this answer counts.
+            evaluate_for_user_on_commit(user_id=row.user_id)
     return row
 
 

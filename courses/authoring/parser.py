@@ -74,6 +74,7 @@ CERTIFICATION_KEYS = (
     "checklist",
     "checklist_stage",
     "defence",
+    "renewal_recall",
 )
 
 # Extra drill settings a drill kind may interpret; they are kept in ``Drill.options``.
@@ -1208,6 +1209,7 @@ def _certification(
         pass_mark=cert.integer("pass_mark", 0),
         validity_months=cert.integer("validity_months", 0),
         defence=cert.boolean("defence", False),
+        renewal_recall=cert.integer("renewal_recall", 0),
         line=line,
         checklist=cert.text("checklist"),
         checklist_stage=cert.integer("checklist_stage", 0),

@@ -294,6 +294,8 @@ class Certification:
     pass_mark: int = 0
     validity_months: int = 0
     defence: bool = False  # a passed 转正答辩 is required too (intermediate and up)
+    # Renewal may also be earned by predicted recall (%, FSRS) at least this in every required skill area.
+    renewal_recall: int = 0
     line: int = 0
     checklist: str = ""  # the slug of an on-the-job checklist (content/checklists/) …
     checklist_stage: int = 0  # … whose stage (30, 60 or 90) must be signed off; 0: none

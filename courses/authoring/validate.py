@@ -47,6 +47,9 @@ OUTCOMES = ("good", "neutral", "bad")
 REVIEW = ("auto", "always")
 MAX_CHARS = 20_000  # the longest written response a drill may ask for
 
+# A recall threshold below a coin flip would renew on forgetting; 99 %+ is never reached by FSRS.
+RENEWAL_RECALL_RANGE = (50, 98)
+
 
 # Messages keep their English text (the command line, logs and tests read it) and are translated where a
 # page shows them (``Message.localized``): ``_`` is gettext_noop, it only marks templates for makemessages.
@@ -900,6 +903,18 @@ def _course(check: _Check, c: Course, modules: dict[str, Module], slugs: Counter
         check.error(path, line, _("certification pass_mark must be between 0 and 100"))
     if cert.validity_months < 0:
         check.error(path, line, _("validity_months cannot be negative"))
+    if cert.renewal_recall and not RENEWAL_RECALL_RANGE[0] <= cert.renewal_recall <= RENEWAL_RECALL_RANGE[1]:
+        check.error(
+            path,
+            line,
+            _("certification renewal_recall must be a percentage from %(low)d to %(high)d"),
+            low=RENEWAL_RECALL_RANGE[0],
+            high=RENEWAL_RECALL_RANGE[1],
+        )
+    if cert.renewal_recall and not cert.validity_months:
+        check.error(
+            path, line, _("certification renewal_recall needs validity_months: the certificate never expires")
+        )
     if cert.defence and c.level in LEVELS[:1]:
         check.error(
             path,
