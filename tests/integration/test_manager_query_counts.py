@@ -17,7 +17,7 @@ PINNED = {
     "cohorts": 3,
     "cohort_create": 3,
     "overview": 10,  # … the confidently wrong answers per skill area (#17), the latest 转正答辩 per recruit
-    "overview_sorted": 9,
+    "overview_sorted": 10,
     "people": 7,
     "recruit": 9,  # enrolment, modules, skill areas, attempts with drills, certificates…
     "attempt": 5,
