@@ -228,6 +228,8 @@ class ItemEvent(models.Model):
     comment = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("checklist item event")
+        verbose_name_plural = _("checklist item events")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -32,6 +32,8 @@ class GroupBot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("group bot")
+        verbose_name_plural = _("group bots")
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["cohort", "name"], name="groupbot_cohort_name_unique")]
 
@@ -74,6 +76,8 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["bot", "key"], name="delivery_bot_key_unique"),

@@ -116,7 +116,7 @@ def test_the_page_reads_the_stored_summary_in_three_queries_fewer(manager, cohor
     # Live: the two summary aggregates and the confidently wrong answers per skill area (#17).
     assert len(stored_page.captured_queries) == len(live_page.captured_queries) - 3
     # The session and the user, the cohort with its summary, its modules, the page's enrolments, their cells.
-    assert len(stored_page.captured_queries) == 6
+    assert len(stored_page.captured_queries) == 7
     assert not any("courses_moduleprogress" in q["sql"] and "GROUP BY" in q["sql"] for q in stored_page)
 
 
