@@ -108,14 +108,7 @@ def renewal_cycle_start(*, user_id: int, module_slug: str, now: datetime | None 
     issued under) is in or past its renewal window, is not revoked and has not been renewed yet. Attempts
     started before the cycle do not count against the attempts allowed.
     """
-    now = now or timezone.now()
-    candidates = Certificate.objects.filter(
-        user_id=user_id,
-        status=CertificateStatus.VALID,
-        replaced_by__isnull=True,
-        expires_at__isnull=False,
-        expires_at__lte=now + RENEWAL_WINDOW,
-    ).only("expires_at", "scores")
+    candidates = _in_renewal(user_id=user_id, now=now).only("expires_at", "scores")
     starts = []
     for certificate in candidates:
         modules, drills = rule_requirements(certificate.scores.get("rule") or {})
@@ -209,11 +202,15 @@ def reviews_since(*, user_id: int, areas: list[str], since: datetime) -> dict[st
 
 def renewal_open(*, user_id: int, now: datetime | None = None) -> bool:
     """Whether one of the user's certificates is in (or past) its renewal window and not yet renewed."""
-    now = now or timezone.now()
+    return _in_renewal(user_id=user_id, now=now).exists()
+
+
+def _in_renewal(*, user_id: int, now: datetime | None):
+    """The user's valid, not yet renewed certificates whose renewal window has opened."""
     return Certificate.objects.filter(
         user_id=user_id,
         status=CertificateStatus.VALID,
         replaced_by__isnull=True,
         expires_at__isnull=False,
-        expires_at__lte=now + RENEWAL_WINDOW,
-    ).exists()
+        expires_at__lte=(now or timezone.now()) + RENEWAL_WINDOW,
+    )
